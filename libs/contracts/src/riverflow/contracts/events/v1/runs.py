@@ -1,0 +1,118 @@
+"""Run events: what moves a workflow run forward, and what clients see of it.
+
+Every inbox event carries an ``event_id`` that is unique per logical fact (the run id for a
+request, the idempotency key for a node result). JetStream de-duplicates on it (``Nats-Msg-Id``)
+and the orchestrator refuses to apply the same ``event_id`` twice, so redelivery is harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+__all__ = [
+    "RunRequested",
+    "NodeTaskRequested",
+    "NodeTaskResult",
+    "RunStopRequested",
+    "RunInboxEvent",
+    "RunEvent",
+    "parse_inbox_event",
+]
+
+
+class _Contract(BaseModel):
+    # Unknown fields from a newer producer are kept, never rejected: contracts evolve by adding.
+    model_config = ConfigDict(extra="allow")
+
+
+class RunRequested(_Contract):
+    """A client asked to run a workflow app. Published by the gateway to ``run_inbox(run_id)``."""
+
+    kind: Literal["run_requested"] = "run_requested"
+    event_id: str = Field(description="De-duplication id; equals run_id.")
+    run_id: str
+    task_id: str
+    app_id: str
+    app_mode: str = "workflow"
+    workflow_id: str = Field(description="Id of the app version (published workflow) being run.")
+    dsl: str = Field(description="The app version's Dify DSL (YAML), so the run is self-contained.")
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    user: str = ""
+    system: dict[str, Any] = Field(default_factory=dict, description="sys.* values set by the gateway.")
+    conversation_variables: dict[str, Any] | None = None
+    invoke_from: str = "service-api"
+    at: float = Field(description="Unix time (seconds) the request was accepted.")
+
+
+class NodeTaskRequested(_Contract):
+    """The engine asks another service to execute one node (model, tool, retrieval, sandbox...)."""
+
+    run_id: str
+    node_id: str
+    node_type: str
+    attempt: int = 1
+    idempotency_key: str = Field(description="'<run_id>:<node_id>:<attempt>'; results carry it back.")
+    data: dict[str, Any] = Field(default_factory=dict, description="The node's DSL data block.")
+    inputs: dict[str, Any] = Field(default_factory=dict, description="Values resolved by the engine.")
+    at: float
+
+
+class NodeTaskResult(_Contract):
+    """The outcome of a ``NodeTaskRequested``, published to ``run_inbox(run_id)``."""
+
+    kind: Literal["node_task_result"] = "node_task_result"
+    event_id: str = Field(description="Equals the task's idempotency_key.")
+    run_id: str
+    node_id: str
+    attempt: int = 1
+    status: Literal["succeeded", "failed"]
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    process_data: dict[str, Any] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Usage, cost, latency...")
+    error: str | None = None
+    error_type: str | None = None
+    at: float
+
+
+class RunStopRequested(_Contract):
+    """A client asked to stop a run."""
+
+    kind: Literal["run_stop_requested"] = "run_stop_requested"
+    event_id: str
+    run_id: str
+    user: str = ""
+    at: float
+
+
+RunInboxEvent = Annotated[RunRequested | NodeTaskResult | RunStopRequested, Field(discriminator="kind")]
+
+_inbox_adapter: TypeAdapter[RunRequested | NodeTaskResult | RunStopRequested] = TypeAdapter(RunInboxEvent)
+
+
+def parse_inbox_event(raw: bytes | str) -> RunRequested | NodeTaskResult | RunStopRequested:
+    """Parse a JSON inbox message into its event model."""
+    return _inbox_adapter.validate_json(raw)
+
+
+class RunEvent(_Contract):
+    """One client-facing run event, in Dify's vocabulary.
+
+    ``event`` is Dify's stream event name (``workflow_started``, ``node_started``, ``text_chunk``,
+    ``node_finished``, ``workflow_finished``...) and ``data`` its payload exactly as Dify nests it.
+    The gateway adds the envelope (``task_id``, ``workflow_run_id``) per app family. ``seq`` numbers
+    a run's events from 1 without gaps, so relays can de-duplicate and detect loss.
+    """
+
+    run_id: str
+    task_id: str
+    seq: int
+    event: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    created_at: int
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for the event after which a workflow run's stream closes."""
+        return self.event in {"workflow_finished", "workflow_paused", "error"}

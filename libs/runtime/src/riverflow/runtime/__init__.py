@@ -1,0 +1,1 @@
+"""Riverflow runtime: settings bases, logging, telemetry, broker factory, streams, health."""

@@ -1,0 +1,35 @@
+"""OpenTelemetry setup, done once per process by ``setup_telemetry``."""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from riverflow.runtime.settings import TelemetrySettings
+
+__all__ = ["setup_telemetry"]
+
+
+def setup_telemetry(
+    service_name: str,
+    settings: TelemetrySettings,
+    *,
+    extra_processors: tuple[SpanProcessor, ...] = (),
+) -> TracerProvider:
+    """Build the tracer provider for ``service_name`` and install it globally.
+
+    Spans are exported over OTLP/HTTP when an endpoint is configured; ``extra_processors`` lets
+    tests and tools attach their own (an in-memory exporter, say).
+    """
+    provider = TracerProvider(resource=Resource.create({"service.name": f"riverflow-{service_name}"}))
+    if settings.exporter_otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = settings.exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    for processor in extra_processors:
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    return provider

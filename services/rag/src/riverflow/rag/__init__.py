@@ -1,0 +1,1 @@
+"""Riverflow rag."""
