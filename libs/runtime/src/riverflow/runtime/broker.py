@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
@@ -16,19 +18,21 @@ def make_broker(
     *,
     service_name: str,
     tracer_provider: TracerProvider | None = None,
+    message_log_level: int = logging.WARNING,
     quiet: bool = False,
 ) -> NatsBroker:
     """Build the service's broker; trace context crosses the bus in message headers.
 
-    ``quiet`` drops FastStream's per-message logging (benchmarks, hot paths).
+    FastStream logs every message received at INFO; its logger here only passes
+    ``message_log_level`` and above, so handler errors still show and hot paths stay quiet;
+    ``quiet`` keeps only errors (benchmarks).
     """
-    kwargs: dict = {}
-    if quiet:
-        kwargs["logger"] = None
+    logger = logging.getLogger(f"riverflow.{service_name}.broker")
+    logger.setLevel(logging.ERROR if quiet else message_log_level)
     return NatsBroker(
         settings.url,
         name=f"riverflow-{service_name}",
         middlewares=(NatsTelemetryMiddleware(tracer_provider=tracer_provider),),
         max_reconnect_attempts=-1,
-        **kwargs,
+        logger=logger,
     )

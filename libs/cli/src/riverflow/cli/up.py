@@ -1,0 +1,129 @@
+"""``riverflow up``: the whole platform on embedded defaults, one process per service.
+
+Starts a nats-server with JetStream from the wheel (store under ``.riverflow/nats``, on a port of
+its own) unless ``NATS_URL`` names an external one, then the four services as
+``python -m riverflow.<service>``. A service that dies is restarted (runs resume from their logs);
+Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from riverflow.runtime.nats_server import NatsServerProcess, free_port
+
+__all__ = ["SERVICES", "run_up"]
+
+SERVICES = ("orchestrator", "agent", "rag", "gateway")
+_DEFAULT_NATS_PORT = 4333
+_MAX_RESTARTS_PER_MINUTE = 5
+
+
+@dataclass
+class _Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+    restarts: list[float] = field(default_factory=list)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_for_port(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.3):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def _spawn(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", f"riverflow.{name}"], env=env)
+
+
+def run_up(data_dir: Path, gateway_port: int = 5001) -> int:
+    """Run the platform in the foreground until SIGINT/SIGTERM; returns the exit code."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    nats: NatsServerProcess | None = None
+    if "NATS_URL" not in env:
+        port = _DEFAULT_NATS_PORT if _port_free(_DEFAULT_NATS_PORT) else free_port()
+        nats = NatsServerProcess(data_dir / "nats", port=port, log_file=data_dir / "nats.log").start()
+        env["NATS_URL"] = nats.url
+    env.setdefault("GATEWAY_DATA_DIR", str(data_dir))
+    env.setdefault("GATEWAY_PORT", str(gateway_port))
+    env["PYTHONUNBUFFERED"] = "1"
+
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+
+    return_code = 0
+    children = [_Child(name, _spawn(name, env)) for name in SERVICES]
+    try:
+        if _wait_for_port(int(env["GATEWAY_PORT"]), timeout=60):
+            _banner(env, data_dir)
+        else:
+            print("riverflow: the gateway did not start listening; see its log above", file=sys.stderr)
+        while not stopping:
+            time.sleep(0.5)
+            for child in children:
+                if stopping or child.proc.poll() is None:
+                    continue
+                now = time.monotonic()
+                child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+                if len(child.restarts) > _MAX_RESTARTS_PER_MINUTE:
+                    print(f"riverflow: {child.name} keeps failing; stopping", file=sys.stderr)
+                    stopping = True
+                    return_code = 1
+                    break
+                print(
+                    f"riverflow: {child.name} exited ({child.proc.returncode}); restarting", file=sys.stderr
+                )
+                child.proc = _spawn(child.name, env)
+    finally:
+        for child in children:
+            if child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+        if nats is not None:
+            nats.stop()
+    return return_code
+
+
+def _banner(env: dict[str, str], data_dir: Path) -> None:
+    base = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+    print(
+        "\nRiverflow is up.\n"
+        f"  gateway      {base}  (Dify Service API under {base}/v1)\n"
+        f"  NATS         {env['NATS_URL']}\n"
+        f"  console key  {data_dir / 'console-token'}\n"
+        "  import an app: riverflow apps import path/to/app.yml\n"
+        "  Ctrl-C stops everything.\n",
+        flush=True,
+    )

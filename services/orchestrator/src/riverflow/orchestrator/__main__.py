@@ -1,0 +1,5 @@
+"""``python -m riverflow.orchestrator``."""
+
+from riverflow.orchestrator.main import main
+
+main()

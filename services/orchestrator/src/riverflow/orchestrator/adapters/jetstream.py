@@ -1,0 +1,92 @@
+"""JetStream adapters: the run log as one subject per run, the outbox as de-duplicated publishes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from nats.js.api import Header
+from nats.js.errors import APIError, NotFoundError
+
+from riverflow.contracts import subjects
+from riverflow.contracts.events.v1 import RunEvent, RunInboxEvent, parse_inbox_event
+from riverflow.engine.commands import DispatchNodeTask
+from riverflow.orchestrator.ports import LogConflict, LogEntry
+
+__all__ = ["JetStreamRunLog", "JetStreamRunOutbox"]
+
+#: JetStream's error code for a failed Nats-Expected-Last-Subject-Sequence check.
+_WRONG_LAST_SEQUENCE = 10071
+
+
+class JetStreamRunLog:
+    """``rf.v1.runs.log.<run_id>`` in stream ``RF_RUN_LOG``; appends fenced by the subject's last seq."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+
+    async def read(self, run_id: str) -> list[LogEntry]:
+        subject = subjects.run_log(run_id)
+        entries: list[LogEntry] = []
+        seq = 1
+        while True:
+            try:
+                msg = await self._js.get_msg(subjects.RUN_LOG_STREAM, seq=seq, subject=subject, next=True)
+            except NotFoundError:
+                return entries
+            assert msg.seq is not None and msg.data is not None
+            entries.append(LogEntry(seq=msg.seq, event=parse_inbox_event(msg.data)))
+            seq = msg.seq + 1
+
+    async def append(self, run_id: str, event: RunInboxEvent, expected_last_seq: int) -> int:
+        headers = {
+            Header.EXPECTED_LAST_SUBJECT_SEQUENCE.value: str(expected_last_seq),
+            Header.MSG_ID.value: f"log:{event.event_id}",
+        }
+        try:
+            ack = await self._js.publish(
+                subjects.run_log(run_id),
+                event.model_dump_json().encode(),
+                stream=subjects.RUN_LOG_STREAM,
+                headers=headers,
+            )
+        except APIError as exc:
+            if exc.err_code == _WRONG_LAST_SEQUENCE:
+                raise LogConflict(str(exc)) from exc
+            raise
+        if ack.duplicate:
+            # The same event was appended moments ago by a process that died before acking.
+            raise LogConflict(f"run {run_id}: event {event.event_id} already appended")
+        return ack.seq
+
+
+class JetStreamRunOutbox:
+    """Run events straight to JetStream; node tasks through the broker so traces follow them."""
+
+    def __init__(self, js: JetStreamContext, broker: NatsBroker) -> None:
+        self._js = js
+        self._broker = broker
+
+    async def emit(self, events: list[RunEvent]) -> None:
+        # Sent in order on one connection, acknowledged together: one round-trip per batch.
+        await asyncio.gather(
+            *(
+                self._js.publish(
+                    subjects.run_events(e.run_id),
+                    e.model_dump_json().encode(),
+                    stream=subjects.RUN_EVENTS_STREAM,
+                    headers={Header.MSG_ID.value: f"{e.run_id}:{e.seq}"},
+                )
+                for e in events
+            )
+        )
+
+    async def dispatch(self, tasks: list[DispatchNodeTask]) -> None:
+        for command in tasks:
+            await self._broker.publish(
+                command.task,
+                command.subject,
+                headers={Header.MSG_ID.value: command.task.idempotency_key},
+                stream=subjects.NODE_TASKS_STREAM,
+            )
