@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel
-
 from riverflow.contracts.events.v1 import NodeTaskRequested, RunEvent
 
 __all__ = ["Command", "EmitRunEvent", "DispatchNodeTask"]
