@@ -8,6 +8,7 @@ Ctrl-C stops everything.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -127,3 +128,10 @@ def _banner(env: dict[str, str], data_dir: Path) -> None:
         "  Ctrl-C stops everything.\n",
         flush=True,
     )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("up", help="start the whole platform on embedded defaults")
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("GATEWAY_DATA_DIR", ".riverflow")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "5001")))
+    parser.set_defaults(func=lambda args: run_up(args.data_dir.resolve(), args.port))

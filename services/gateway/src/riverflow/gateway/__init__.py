@@ -1,1 +1,1 @@
-"""Riverflow gateway."""
+"""Riverflow gateway: the Dify-compatible Service API and the console API over HTTP."""

@@ -1,0 +1,5 @@
+"""``python -m riverflow.cli``."""
+
+from riverflow.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""HTTP routers: the Dify Service API (``/v1``) and the console API (``/console/api``)."""

@@ -1,0 +1,1 @@
+"""Console API routers (console admin token)."""

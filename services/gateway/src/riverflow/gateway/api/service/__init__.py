@@ -1,0 +1,1 @@
+"""Dify Service API routers (app keys)."""

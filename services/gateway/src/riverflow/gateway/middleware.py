@@ -1,0 +1,115 @@
+"""ASGI middleware: a server span per request, and the request body size limit."""
+
+from __future__ import annotations
+
+import json
+
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["TracingMiddleware", "BodyLimitMiddleware"]
+
+
+class TracingMiddleware:
+    """Wraps each HTTP request in a SERVER span (parent taken from ``traceparent`` if sent), so
+    everything the handler does, the bus publish included, is its child."""
+
+    def __init__(self, app: ASGIApp, tracer_provider: TracerProvider | None = None) -> None:
+        self.app = app
+        self.tracer = trace.get_tracer("riverflow.gateway", tracer_provider=tracer_provider)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        method, path = scope["method"], scope["path"]
+        with self.tracer.start_as_current_span(
+            f"{method} {path}",
+            context=propagate.extract(carrier),
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": path},
+        ) as span:
+
+            async def send_traced(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+                await send(message)
+
+            await self.app(scope, receive, send_traced)
+            route = scope.get("route")
+            if route is not None and getattr(route, "path", None):
+                span.update_name(f"{method} {route.path}")
+                span.set_attribute("http.route", route.path)
+
+
+def _too_large_body(limit: int) -> bytes:
+    return json.dumps(
+        {
+            "code": "request_entity_too_large",
+            "message": f"The request body exceeds the limit of {limit} bytes.",
+            "status": 413,
+        }
+    ).encode()
+
+
+class BodyLimitMiddleware:
+    """Answers 413 (Dify error body) for bodies over ``max_bytes``, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        # Unknown length (chunked): read the body up front, refusing it past the limit.
+        if declared is None and headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            chunks, size = [], 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                size += len(message.get("body", b""))
+                if size > self.max_bytes:
+                    await self._reject(send)
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _reject(self, send: Send) -> None:
+        body = _too_large_body(self.max_bytes)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

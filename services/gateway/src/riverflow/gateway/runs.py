@@ -1,0 +1,133 @@
+"""Workflow runs as the gateway sees them: the request it publishes and what it answers with."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from riverflow.contracts.events.v1 import RunEvent, RunRequested
+from riverflow.gateway.records import AppRecord, RunRecord, VersionRecord
+
+__all__ = [
+    "PING_FRAME",
+    "build_run_request",
+    "new_run_record",
+    "frame",
+    "finish_record",
+    "run_data",
+    "blocking_body",
+]
+
+PING_FRAME = b"event: ping\n\n"
+
+
+def build_run_request(
+    app: AppRecord,
+    version: VersionRecord,
+    inputs: dict[str, Any],
+    user: str,
+    files: list[Any] | None = None,
+    invoke_from: str = "service-api",
+) -> RunRequested:
+    """The self-contained ``RunRequested``: DSL text, inputs and the ``sys.*`` values."""
+    run_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
+    system = {
+        "user_id": user,
+        "app_id": app.id,
+        "workflow_id": version.id,
+        "workflow_run_id": run_id,
+        "files": list(files or []),
+    }
+    return RunRequested(
+        event_id=run_id,
+        run_id=run_id,
+        task_id=task_id,
+        app_id=app.id,
+        app_mode=app.mode,
+        workflow_id=version.id,
+        dsl=version.dsl,
+        inputs=inputs,
+        user=user,
+        system=system,
+        invoke_from=invoke_from,
+        at=time.time(),
+    )
+
+
+def new_run_record(request: RunRequested) -> RunRecord:
+    return RunRecord(
+        id=request.run_id,
+        app_id=request.app_id,
+        workflow_id=request.workflow_id,
+        task_id=request.task_id,
+        status="running",
+        inputs=request.inputs,
+        user=request.user,
+        created_at=request.at,
+    )
+
+
+def _envelope(event: RunEvent) -> dict[str, Any]:
+    if event.event == "error":  # Dify's in-stream error: flat fields, no task_id
+        return {"event": "error", "workflow_run_id": event.run_id, **event.data}
+    return {
+        "event": event.event,
+        "task_id": event.task_id,
+        "workflow_run_id": event.run_id,
+        "data": event.data,
+    }
+
+
+def frame(event: RunEvent) -> bytes:
+    """One SSE data frame: ``data: <one-line JSON>\\n\\n``."""
+    body = json.dumps(_envelope(event), ensure_ascii=False, separators=(",", ":"), default=str)
+    return f"data: {body}\n\n".encode()
+
+
+def finish_record(run: RunRecord, terminal: RunEvent) -> RunRecord:
+    """``run`` completed from its terminal event (``workflow_finished`` or ``error``)."""
+    data = terminal.data
+    if terminal.event == "workflow_finished":
+        run.status = str(data.get("status") or "succeeded")
+        run.outputs = data.get("outputs") or {}
+        run.error = data.get("error")
+        run.elapsed_time = float(data.get("elapsed_time") or 0.0)
+        run.total_steps = int(data.get("total_steps") or 0)
+        run.total_tokens = int(data.get("total_tokens") or 0)
+        finished = data.get("finished_at")
+    else:
+        run.status = "paused" if terminal.event == "workflow_paused" else "failed"
+        run.outputs = data.get("outputs") or {}
+        run.error = data.get("message") if terminal.event == "error" else data.get("error")
+        finished = None
+    run.finished_at = float(finished) if isinstance(finished, int | float) else float(terminal.created_at)
+    if not run.elapsed_time and run.finished_at >= run.created_at:
+        run.elapsed_time = run.finished_at - run.created_at
+    return run
+
+
+def run_data(run: RunRecord) -> dict[str, Any]:
+    """The run as Dify's ``data`` object / ``GET /workflows/run/{id}`` body."""
+    return {
+        "id": run.id,
+        "workflow_id": run.workflow_id,
+        "status": run.status,
+        "inputs": run.inputs,
+        "outputs": run.outputs if run.outputs is not None else {},
+        "error": run.error,
+        "elapsed_time": run.elapsed_time,
+        "total_tokens": run.total_tokens,
+        "total_steps": run.total_steps,
+        "created_at": int(run.created_at),
+        "finished_at": int(run.finished_at) if run.finished_at is not None else None,
+    }
+
+
+def blocking_body(request: RunRequested, terminal: RunEvent) -> dict[str, Any]:
+    """The blocking reply ``{task_id, workflow_run_id, data}`` (HTTP 200 even for a failed run)."""
+    run = finish_record(new_run_record(request), terminal)
+    data = run_data(run)
+    data.pop("inputs")
+    return {"task_id": request.task_id, "workflow_run_id": request.run_id, "data": data}

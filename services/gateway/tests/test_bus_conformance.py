@@ -1,0 +1,142 @@
+"""One behaviour suite for every ``RunBus``: in memory (scripted engine) and NATS (fake orchestrator)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+from riverflow.contracts import subjects
+from riverflow.contracts.events.v1 import RunEvent, RunRequested
+from riverflow.engine import EmitRunEvent
+from riverflow.gateway.adapters.memory_bus import InMemoryRunBus
+from riverflow.gateway.adapters.nats_bus import NatsRunBus
+from riverflow.runtime.broker import make_broker
+from riverflow.runtime.settings import NatsSettings
+
+SCRIPT = ["workflow_started", "node_started", "text_chunk", "node_finished", "workflow_finished"]
+
+
+def scripted_events(request: RunRequested) -> list[RunEvent]:
+    return [
+        RunEvent(
+            run_id=request.run_id,
+            task_id=request.task_id,
+            seq=i,
+            event=name,
+            data={"i": i, "query": request.inputs.get("query")},
+            created_at=int(time.time()),
+        )  # fmt: skip
+        for i, name in enumerate(SCRIPT, start=1)
+    ]
+
+
+def scripted_step(state, event):
+    """Stands in for ``engine.advance``: a run request emits the script."""
+    if isinstance(event, RunRequested):
+        return "done", [EmitRunEvent(event=e) for e in scripted_events(event)]
+    return state, []
+
+
+class FakeOrchestrator:
+    """Reads the inbox (core subscription, no consumer), publishes the script to the events subject,
+    re-publishing one event to check the relay skips duplicates."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.received = url, []
+
+    async def __aenter__(self) -> FakeOrchestrator:
+        self.nc = await nats.connect(self.url)
+        self.js = self.nc.jetstream()
+        self.sub = await self.nc.subscribe(subjects.RUN_INBOX_ALL, cb=self._on_request)
+        return self
+
+    async def _on_request(self, msg) -> None:
+        request = RunRequested.model_validate_json(msg.data)
+        self.received.append((request, dict(msg.headers or {})))
+        for event in scripted_events(request):
+            await self.js.publish(subjects.run_events(request.run_id), event.model_dump_json().encode())
+            if event.seq == 2:  # a duplicate delivery, as after an orchestrator crash
+                await self.js.publish(subjects.run_events(request.run_id), event.model_dump_json().encode())
+            await asyncio.sleep(0.01)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.sub.unsubscribe()
+        for request, _ in self.received:  # leave the shared work queue clean for other tests
+            await self.js.purge_stream(subjects.RUN_INBOX_STREAM, subject=subjects.run_inbox(request.run_id))
+        await self.nc.close()
+
+
+@pytest.fixture(params=["memory", pytest.param("nats", marks=pytest.mark.integration)])
+async def bus(request) -> AsyncIterator[object]:
+    if request.param == "memory":
+        bus = InMemoryRunBus(scripted_step)
+        await bus.start()
+        yield bus
+        await bus.close()
+        return
+    url = request.getfixturevalue("nats_url")
+    bus = NatsRunBus(make_broker(NatsSettings(url=url), service_name="gateway-test", quiet=True))
+    await bus.start()
+    async with FakeOrchestrator(url) as orchestrator:
+        bus.orchestrator = orchestrator
+        yield bus
+    await bus.close()
+
+
+def _request(query: str = "q") -> RunRequested:
+    run_id = str(uuid.uuid4())
+    return RunRequested(
+        event_id=run_id, run_id=run_id, task_id=str(uuid.uuid4()), app_id="a", workflow_id="w",
+        dsl="app: {}", inputs={"query": query}, user="u", at=time.time(),
+    )  # fmt: skip
+
+
+async def _collect(bus, run_id: str) -> list[RunEvent]:
+    return [e async for e in bus.events(run_id)]
+
+
+async def test_events_arrive_in_order_and_end_after_the_terminal_event(bus) -> None:
+    request = _request()
+    await bus.publish_run(request)
+    events = await asyncio.wait_for(_collect(bus, request.run_id), 10)
+    assert [e.event for e in events] == SCRIPT
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert all(e.run_id == request.run_id and e.task_id == request.task_id for e in events)
+
+
+async def test_late_subscriber_gets_every_event(bus) -> None:
+    request = _request()
+    await bus.publish_run(request)
+    await asyncio.wait_for(_collect(bus, request.run_id), 10)
+    again = await asyncio.wait_for(_collect(bus, request.run_id), 10)
+    assert [e.seq for e in again] == [1, 2, 3, 4, 5]
+
+
+async def test_subscriber_before_publish_and_concurrent_runs_do_not_mix(bus) -> None:
+    first, second = _request("one"), _request("two")
+    readers = [asyncio.create_task(_collect(bus, r.run_id)) for r in (first, second)]
+    await asyncio.sleep(0.05)
+    await bus.publish_run(first)
+    await bus.publish_run(second)
+    got_first, got_second = await asyncio.wait_for(asyncio.gather(*readers), 10)
+    assert {e.data["query"] for e in got_first} == {"one"}
+    assert {e.data["query"] for e in got_second} == {"two"}
+
+
+async def test_publishing_a_run_twice_starts_it_once(bus) -> None:
+    request = _request()
+    await bus.publish_run(request)
+    await bus.publish_run(request)
+    events = await asyncio.wait_for(_collect(bus, request.run_id), 10)
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    orchestrator = getattr(bus, "orchestrator", None)
+    if orchestrator is not None:  # NATS: the inbox stream kept one message (Nats-Msg-Id)
+        subject = subjects.run_inbox(request.run_id)
+        info = await orchestrator.js.stream_info(subjects.RUN_INBOX_STREAM, subjects_filter=subject)
+        assert (info.state.subjects or {}).get(subject) == 1
+        headers = [h for r, h in orchestrator.received if r.run_id == request.run_id]
+        assert headers and all(h.get("Nats-Msg-Id") == request.run_id for h in headers)
