@@ -116,3 +116,15 @@ async def test_result_for_an_unknown_run_is_dropped() -> None:
     )
     outcome = await RunAdvancer(log, outbox).handle(stray)
     assert not outcome.applied and outbox.events == [] and await log.read("nope") == []
+
+
+async def test_elapsed_time_runs_from_acceptance_to_processing_and_survives_refold() -> None:
+    log, outbox = InMemoryRunLog(), InMemoryRunOutbox()
+    request = _request(load_fixture("simple_passthrough_workflow.yml"), {"query": "slow queue"})
+    request = request.model_copy(update={"at": 1000.0})
+    await RunAdvancer(log, outbox, clock=lambda: 1002.5).handle(request)
+    assert outbox.events[-1].data["elapsed_time"] == 2.5
+
+    # The processing time was logged with the event: a re-fold elsewhere sees the same clock.
+    (entry,) = await log.read(request.run_id)
+    assert entry.event.processed_at == 1002.5

@@ -61,7 +61,7 @@ def apply_event(state: RunState | None, event: InboxEvent) -> tuple[RunState, li
     state.applied_event_ids[event.event_id] = True
     if state.finished or isinstance(event, RunRequested):
         return state, []
-    step = _Step(state, runtime_graph(parse_app(state.dsl)), event.at)
+    step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
     if isinstance(event, RunStopRequested):
         step.finish("stopped", None)
     else:
@@ -93,7 +93,7 @@ class _Step:
             problem = exc.message
         state = initial_state(event, app)
         state.applied_event_ids[event.event_id] = True
-        step = cls(state, runtime_graph(app) if app is not None and problem is None else None, event.at)
+        step = cls(state, runtime_graph(app) if app is not None and problem is None else None, event.now)
         if app is not None and problem is None:
             try:
                 state.inputs = validate_inputs(app, event.inputs)

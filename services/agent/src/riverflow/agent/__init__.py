@@ -1,1 +1,1 @@
-"""Riverflow agent."""
+"""Riverflow agent service: model and tool calls (node tasks over NATS)."""

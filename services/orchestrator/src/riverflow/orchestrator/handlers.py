@@ -29,7 +29,7 @@ def build_router(advancer: RunAdvancer, settings: OrchestratorSettings) -> NatsR
         subjects.RUN_INBOX_ALL,
         stream=JStream(subjects.RUN_INBOX_STREAM, declare=False),
         durable=subjects.ORCHESTRATOR_DURABLE,
-        pull_sub=PullSub(batch_size=settings.max_workers, timeout=1.0),
+        pull_sub=PullSub(batch_size=settings.max_workers, timeout=5.0),
         config=consumer,
         max_workers=settings.max_workers,
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -41,7 +41,7 @@ def build_router(advancer: RunAdvancer, settings: OrchestratorSettings) -> NatsR
         subjects.node_task("orchestrator", "*"),
         stream=JStream(subjects.NODE_TASKS_STREAM, declare=False),
         durable="orchestrator-tasks",
-        pull_sub=PullSub(batch_size=8, timeout=1.0),
+        pull_sub=PullSub(batch_size=8, timeout=5.0),
         config=consumer,
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -51,8 +53,15 @@ class RunAdvancer:
         >>> await advancer.handle(run_requested)
     """
 
-    def __init__(self, run_log: RunLog, outbox: RunOutbox, cache_size: int = 2048) -> None:
+    def __init__(
+        self,
+        run_log: RunLog,
+        outbox: RunOutbox,
+        cache_size: int = 2048,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._log = run_log
+        self._clock = clock
         self._outbox = outbox
         self._cache: OrderedDict[str, _Folded] = OrderedDict()
         self._cache_size = cache_size
@@ -77,6 +86,9 @@ class RunAdvancer:
                 # A result for a run we have never seen: nothing to apply it to.
                 log.warning("dropping %s for unknown run %s", event.kind, event.run_id)
                 return Outcome(applied=False, commands=0, finished=False)
+            if event.processed_at is None:
+                # Stamped once, then logged: the run's clock for this step survives a re-fold.
+                event = event.model_copy(update={"processed_at": self._clock()})
             state, commands = advance(folded.state, event)
             try:
                 seq = await self._log.append(event.run_id, event, folded.last_seq)

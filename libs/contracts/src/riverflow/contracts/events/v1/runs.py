@@ -27,7 +27,18 @@ class _Contract(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class RunRequested(_Contract):
+class _InboxEvent(_Contract):
+    #: Set by the orchestrator when it first applies the event, and logged with it: the run's
+    #: clock for that step (elapsed times), fixed in the log so folding it again is deterministic.
+    processed_at: float | None = None
+
+    @property
+    def now(self) -> float:
+        """The time the engine uses for this step: when it was processed, else when it was made."""
+        return self.processed_at if self.processed_at is not None else self.at
+
+
+class RunRequested(_InboxEvent):
     """A client asked to run a workflow app. Published by the gateway to ``run_inbox(run_id)``."""
 
     kind: Literal["run_requested"] = "run_requested"
@@ -59,7 +70,7 @@ class NodeTaskRequested(_Contract):
     at: float
 
 
-class NodeTaskResult(_Contract):
+class NodeTaskResult(_InboxEvent):
     """The outcome of a ``NodeTaskRequested``, published to ``run_inbox(run_id)``."""
 
     kind: Literal["node_task_result"] = "node_task_result"
@@ -76,7 +87,7 @@ class NodeTaskResult(_Contract):
     at: float
 
 
-class RunStopRequested(_Contract):
+class RunStopRequested(_InboxEvent):
     """A client asked to stop a run."""
 
     kind: Literal["run_stop_requested"] = "run_stop_requested"

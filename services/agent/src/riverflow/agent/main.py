@@ -1,0 +1,60 @@
+"""Entry point of the agent service: settings, telemetry, broker and routes, health, until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from riverflow.agent.handlers import make_router
+from riverflow.agent.settings import AgentSettings
+from riverflow.runtime.broker import make_broker
+from riverflow.runtime.health import HealthServer
+from riverflow.runtime.logs import setup_logging
+from riverflow.runtime.streams import ensure_streams
+from riverflow.runtime.telemetry import setup_telemetry
+
+__all__ = ["serve", "main"]
+
+SERVICE = "agent"
+
+
+async def serve(settings: AgentSettings, stop: asyncio.Event) -> None:
+    """Run the service until ``stop`` is set, then shut down in reverse order."""
+    logger = setup_logging(SERVICE, settings.log_level)
+    tracer_provider = setup_telemetry(SERVICE, settings.telemetry)
+    broker = make_broker(settings.nats, service_name=SERVICE, tracer_provider=tracer_provider)
+    broker.include_router(make_router(settings.nats))
+    ready = asyncio.Event()
+    health = HealthServer(settings.host, settings.health_port, ready.is_set) if settings.health_port else None
+    try:
+        if health is not None:
+            # Liveness answers while we connect; readiness waits for the broker.
+            await health.start()
+        connection = await broker.connect()
+        # Streams first: the task consumer binds to RF_NODE_TASKS and results go to RF_RUN_INBOX.
+        await ensure_streams(connection.jetstream())
+        await broker.start()
+        ready.set()
+        logger.info("agent ready: nats=%s health=%s", settings.nats.url, settings.health_port or "off")
+        await stop.wait()
+        logger.info("agent stopping")
+    finally:
+        ready.clear()
+        # Stops the task consumer and drains the connection, so no task is left half-handled.
+        await broker.stop()
+        if health is not None:
+            await health.stop()
+        tracer_provider.shutdown()
+
+
+async def _run(settings: AgentSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(settings, stop)
+
+
+def main() -> None:
+    """Build the settings from the environment and serve until SIGTERM or SIGINT."""
+    asyncio.run(_run(AgentSettings()))
