@@ -171,7 +171,7 @@ def test_retry_then_success() -> None:
     assert outcome.status == "succeeded" and outcome.outputs == {"text": "ok", "q": "hi"}
     assert [c.attempt for c in calls] == [1, 2, 3]
     assert [c.idempotency_key for c in calls] == ["r:llm:1", "r:llm:2", "r:llm:3"]
-    assert calls[1].model_extra["not_before"] == pytest.approx(0.5)
+    assert calls[1].not_before == pytest.approx(0.5)
     retries = [e for e in outcome.events if e.event == "node_retry"]
     assert [(e.data["retry_index"], e.data["error"]) for e in retries] == [(1, "boom 1"), (2, "boom 2")]
 

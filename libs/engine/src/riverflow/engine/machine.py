@@ -208,6 +208,9 @@ class _Step:
             data=copy.deepcopy(self.graph.node_data(run.node_id)),
             inputs={},
             at=self.at,
+            app_id=self.state.app_id,
+            workspace_id=str(self.state.variables.get("sys", {}).get("workspace_id") or ""),
+            user=self.state.user,
             **extra,
         )
         subject = subjects.node_task(dispatch_service(run.node_type) or "orchestrator", run.node_type)

@@ -1,6 +1,7 @@
 """Bus events, version 1. Evolve by adding optional fields only."""
 
 from riverflow.contracts.events.v1.runs import (
+    NodeTaskChunk,
     NodeTaskRequested,
     NodeTaskResult,
     RunEvent,
@@ -11,6 +12,7 @@ from riverflow.contracts.events.v1.runs import (
 )
 
 __all__ = [
+    "NodeTaskChunk",
     "NodeTaskRequested",
     "NodeTaskResult",
     "RunEvent",

@@ -15,6 +15,7 @@ __all__ = [
     "RunRequested",
     "NodeTaskRequested",
     "NodeTaskResult",
+    "NodeTaskChunk",
     "RunStopRequested",
     "RunInboxEvent",
     "RunEvent",
@@ -46,6 +47,7 @@ class RunRequested(_InboxEvent):
     run_id: str
     task_id: str
     app_id: str
+    workspace_id: str = ""
     app_mode: str = "workflow"
     workflow_id: str = Field(description="Id of the app version (published workflow) being run.")
     dsl: str = Field(description="The app version's Dify DSL (YAML), so the run is self-contained.")
@@ -68,6 +70,10 @@ class NodeTaskRequested(_Contract):
     data: dict[str, Any] = Field(default_factory=dict, description="The node's DSL data block.")
     inputs: dict[str, Any] = Field(default_factory=dict, description="Values resolved by the engine.")
     at: float
+    not_before: float | None = Field(default=None, description="Retry backoff: do not start before this time.")
+    app_id: str = ""
+    workspace_id: str = Field(default="", description="Whose provider credentials and tools apply.")
+    user: str = ""
 
 
 class NodeTaskResult(_InboxEvent):
@@ -84,6 +90,26 @@ class NodeTaskResult(_InboxEvent):
     metadata: dict[str, Any] = Field(default_factory=dict, description="Usage, cost, latency...")
     error: str | None = None
     error_type: str | None = None
+    edge_source_handle: str | None = Field(default=None, description="Branch taken, for branching nodes.")
+    at: float
+
+
+class NodeTaskChunk(_InboxEvent):
+    """A streamed piece of a node task's output (LLM tokens, tool progress), before its result.
+
+    ``index`` numbers the chunks of one attempt from 0, so the engine can drop duplicates and
+    keep order; ``field`` is the output it belongs to (``text`` for an LLM's answer,
+    ``reasoning_content`` for reasoning). The final ``NodeTaskResult`` still carries the whole output.
+    """
+
+    kind: Literal["node_task_chunk"] = "node_task_chunk"
+    event_id: str = Field(description="'<idempotency_key>:chunk:<index>'.")
+    run_id: str
+    node_id: str
+    attempt: int = 1
+    index: int
+    field: str = "text"
+    chunk: str
     at: float
 
 
@@ -97,12 +123,16 @@ class RunStopRequested(_InboxEvent):
     at: float
 
 
-RunInboxEvent = Annotated[RunRequested | NodeTaskResult | RunStopRequested, Field(discriminator="kind")]
+RunInboxEvent = Annotated[
+    RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested, Field(discriminator="kind")
+]
 
-_inbox_adapter: TypeAdapter[RunRequested | NodeTaskResult | RunStopRequested] = TypeAdapter(RunInboxEvent)
+_inbox_adapter: TypeAdapter[RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested] = TypeAdapter(
+    RunInboxEvent
+)
 
 
-def parse_inbox_event(raw: bytes | str) -> RunRequested | NodeTaskResult | RunStopRequested:
+def parse_inbox_event(raw: bytes | str) -> RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested:
     """Parse a JSON inbox message into its event model."""
     return _inbox_adapter.validate_json(raw)
 
