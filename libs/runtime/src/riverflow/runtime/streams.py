@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from nats.js import JetStreamContext
-from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import RawStreamMsg, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from riverflow.contracts import subjects
 
-__all__ = ["STREAMS", "ensure_streams"]
+__all__ = ["STREAMS", "ensure_streams", "read_subject"]
 
 _DAY = 24 * 3600.0
 #: Longer than any redelivery path (ack wait x max deliveries), so a re-publish after a crash
@@ -65,3 +65,17 @@ async def ensure_streams(js: JetStreamContext) -> None:
             await js.add_stream(config)
         else:
             await js.update_stream(config)
+
+
+async def read_subject(js: JetStreamContext, stream: str, subject: str) -> list[RawStreamMsg]:
+    """Every message stored on ``subject`` (one run's log or events), oldest first."""
+    messages: list[RawStreamMsg] = []
+    seq = 1
+    while True:
+        try:
+            msg = await js.get_msg(stream, seq=seq, subject=subject, next=True)
+        except NotFoundError:
+            return messages
+        assert msg.seq is not None
+        messages.append(msg)
+        seq = msg.seq + 1

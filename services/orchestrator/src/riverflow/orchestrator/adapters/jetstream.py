@@ -7,12 +7,13 @@ import asyncio
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 from nats.js.api import Header
-from nats.js.errors import APIError, NotFoundError
+from nats.js.errors import APIError
 
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import RunEvent, RunInboxEvent, parse_inbox_event
 from riverflow.engine.commands import DispatchNodeTask
 from riverflow.orchestrator.ports import LogConflict, LogEntry
+from riverflow.runtime.streams import read_subject
 
 __all__ = ["JetStreamRunLog", "JetStreamRunOutbox"]
 
@@ -27,17 +28,8 @@ class JetStreamRunLog:
         self._js = js
 
     async def read(self, run_id: str) -> list[LogEntry]:
-        subject = subjects.run_log(run_id)
-        entries: list[LogEntry] = []
-        seq = 1
-        while True:
-            try:
-                msg = await self._js.get_msg(subjects.RUN_LOG_STREAM, seq=seq, subject=subject, next=True)
-            except NotFoundError:
-                return entries
-            assert msg.seq is not None and msg.data is not None
-            entries.append(LogEntry(seq=msg.seq, event=parse_inbox_event(msg.data)))
-            seq = msg.seq + 1
+        messages = await read_subject(self._js, subjects.RUN_LOG_STREAM, subjects.run_log(run_id))
+        return [LogEntry(seq=m.seq or 0, event=parse_inbox_event(m.data or b"")) for m in messages]
 
     async def append(self, run_id: str, event: RunInboxEvent, expected_last_seq: int) -> int:
         headers = {
