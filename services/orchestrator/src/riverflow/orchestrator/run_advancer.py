@@ -78,8 +78,13 @@ class RunAdvancer:
                 self._locks.pop(event.run_id, None)
 
     async def _handle_locked(self, event: RunInboxEvent) -> Outcome:
+        # A run request is almost always new: skip reading its (empty) log and let the append's
+        # fence tell us otherwise; after a conflict, read the log for real.
+        optimistic = isinstance(event, RunRequested)
         for _ in range(_MAX_CONFLICT_RETRIES):
-            folded = self._cache.get(event.run_id) or await self._fold(event.run_id)
+            folded = self._cache.get(event.run_id)
+            if folded is None:
+                folded = _Folded() if optimistic else await self._fold(event.run_id)
             if event.event_id in folded.event_ids:
                 return await self._replay_commands(folded, event)
             if folded.state is None and not isinstance(event, RunRequested):
@@ -94,6 +99,7 @@ class RunAdvancer:
                 seq = await self._log.append(event.run_id, event, folded.last_seq)
             except LogConflict:
                 self._cache.pop(event.run_id, None)
+                optimistic = False
                 continue
             entry = LogEntry(seq=seq, event=event)
             updated = _Folded(state, seq, [*folded.entries, entry], folded.event_ids | {event.event_id})
