@@ -355,6 +355,8 @@ def test_nack_streams_match_the_runtime_declarations(tmp_path: Path) -> None:
         assert _go_duration_seconds(spec["duplicateWindow"]) == config.duplicate_window, config.name
         assert _go_duration_seconds(spec["maxAge"]) == config.max_age, config.name
         assert spec.get("allowDirect", False) == bool(config.allow_direct), config.name
+        assert spec.get("maxMsgs", -1) == (config.max_msgs or -1), config.name
+        assert spec.get("discard", "old") == config.discard.value, config.name
         assert spec["description"] == config.description, config.name
 
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from nats.js import JetStreamContext
-from nats.js.api import RawStreamMsg, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import DiscardPolicy, RawStreamMsg, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from riverflow.contracts import subjects
 
-__all__ = ["STREAMS", "ensure_streams", "read_subject"]
+__all__ = ["STREAMS", "INBOX_FULL_ERR_CODE", "ensure_streams", "read_subject"]
 
 _DAY = 24 * 3600.0
 #: Longer than any redelivery path (ack wait x max deliveries), so a re-publish after a crash
 #: is always recognised as a duplicate of its first publish.
 DUPLICATE_WINDOW_SECONDS = 600.0
+#: Runs waiting for an orchestrator beyond this are refused at the door (the gateway answers 429)
+#: instead of growing the queue without bound.
+INBOX_MAX_MESSAGES = 100_000
+#: JetStream's error code for a publish refused because the stream is full (discard NEW).
+INBOX_FULL_ERR_CODE = 10077
 
 STREAMS: tuple[StreamConfig, ...] = (
     StreamConfig(
@@ -24,6 +29,8 @@ STREAMS: tuple[StreamConfig, ...] = (
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
         max_age=7 * _DAY,
+        max_msgs=INBOX_MAX_MESSAGES,
+        discard=DiscardPolicy.NEW,
     ),
     StreamConfig(
         name=subjects.RUN_LOG_STREAM,

@@ -29,7 +29,10 @@ def build_router(advancer: RunAdvancer, settings: OrchestratorSettings) -> NatsR
         subjects.RUN_INBOX_ALL,
         stream=JStream(subjects.RUN_INBOX_STREAM, declare=False),
         durable=subjects.ORCHESTRATOR_DURABLE,
-        pull_sub=PullSub(batch_size=settings.max_workers, timeout=5.0),
+        # One message per pull: a larger batch makes nats-py wait for the rest of it after the
+        # first message arrives, which adds that wait to a run's latency when traffic is light.
+        # max_workers still works several runs at once.
+        pull_sub=PullSub(batch_size=1, timeout=5.0),
         config=consumer,
         max_workers=settings.max_workers,
         ack_policy=AckPolicy.NACK_ON_ERROR,
