@@ -9,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP)/bin/uv)
 SERVICE ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install up test test-fast lint proto bench run clean
+.PHONY: help install up test test-fast lint proto bench conformance run clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test-fast: install ## Unit tests only (no real processes)
 lint: install ## Ruff and the import-linter architecture contracts
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen lint-imports
+
+conformance: install ## Run Dify's conformance cases (../shared) through the engine
+	$(UV) run --frozen riverflow conformance --cases ../shared/conformance/cases --fixtures ../shared/conformance/dify-fixtures
 
 proto: install ## Regenerate gRPC code from proto/ into libs/contracts
 	$(UV) run --frozen bash proto/generate.sh

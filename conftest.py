@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from riverflow.runtime.nats_server import NatsServerProcess
 
 REPO_ROOT = Path(__file__).resolve().parent

@@ -28,6 +28,7 @@ from riverflow.contracts.events.v1 import parse_inbox_event  # noqa: E402
 from riverflow.engine import run_in_process  # noqa: E402
 from riverflow.runtime.nats_server import NatsServerProcess  # noqa: E402
 from riverflow.runtime.streams import read_subject  # noqa: E402
+
 from tests.platform import Platform  # noqa: E402
 
 WORKFLOWS = {

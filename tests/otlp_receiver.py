@@ -41,9 +41,9 @@ class OtlpReceiver:
                     attrs = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
                     for scope in resource_spans.scope_spans:
                         for span in scope.spans:
-                            receiver.spans.append(
-                                ReceivedSpan((attrs.get("service.name"), span.trace_id.hex(), span.name, span.kind))
-                            )
+                            service = attrs.get("service.name")
+                            fields = (service, span.trace_id.hex(), span.name, span.kind)
+                            receiver.spans.append(ReceivedSpan(fields))
                 payload = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from riverflow.runtime.nats_server import free_port
 
 __all__ = ["ServiceProcess", "Platform"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import nats
 import pytest
-
 from riverflow.contracts import subjects
+
 from tests.conftest import sse_events
 from tests.platform import Platform
 

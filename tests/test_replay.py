@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from riverflow.cli.replay import compare, replay_events
 from riverflow.contracts.events.v1 import RunRequested
+
 from tests.platform import Platform
 
 pytestmark = pytest.mark.integration

@@ -256,9 +256,9 @@ def test_invalid_inputs_fail_the_run_in_advance() -> None:
 
 def test_unsupported_node_type_fails_with_a_clear_error() -> None:
     graph = _graph()
-    graph["nodes"][1]["data"] = {"type": "human-input", "title": "Ask"}
+    graph["nodes"][1]["data"] = {"type": "knowledge-index", "title": "Index"}
     outcome = run_in_process(parse_graph(graph), {"q": "hi"})
-    assert outcome.status == "failed" and "human-input" in (outcome.error or "")
+    assert outcome.status == "failed" and "knowledge-index" in (outcome.error or "")
 
 
 def test_question_classifier_routes_by_class_id() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from pydantic import SecretStr
-
 from riverflow.runtime.secret_box import SecretBox, SecretBoxError
 
 

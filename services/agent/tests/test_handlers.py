@@ -1,13 +1,19 @@
-"""Node-task handler of the agent service, against FastStream's in-memory broker."""
+"""The node-task handler against FastStream's in-memory broker: chunks and result reach the run inbox."""
 
 from __future__ import annotations
 
 import time
 
 from faststream.nats import JStream, NatsMessage, TestNatsBroker
+from riverflow.agent.adapters.jetstream import InboxPublisher
 from riverflow.agent.handlers import make_router
+from riverflow.agent.model_routing import ModelRouter, RouterConfig
+from riverflow.agent.reference import InMemoryCredentialStore, InMemoryModelClient, InMemoryResultStore
+from riverflow.agent.resilience import ResilientModelClient
+from riverflow.agent.task_runner import TaskRunner
+from riverflow.agent.tools.registry import ToolRegistry
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult, parse_inbox_event
+from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskRequested, NodeTaskResult, parse_inbox_event
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.settings import NatsSettings
 
@@ -20,55 +26,63 @@ def _task(node_type: str = "llm") -> NodeTaskRequested:
         attempt=2,
         idempotency_key="run-1:llm1:2",
         data={"model": {"provider": "openai", "name": "gpt-4o-mini"}},
-        inputs={"query": "hello"},
+        inputs={"prompt_messages": [{"role": "user", "content": "hello world"}]},
         at=time.time(),
     )
 
 
-async def test_every_task_fails_cleanly_into_the_run_inbox() -> None:
+def _broker():
     broker = make_broker(NatsSettings(), service_name="agent-test")
-    broker.include_router(make_router(NatsSettings()))
-    received: list[tuple[NodeTaskResult, dict[str, str]]] = []
+    credentials = InMemoryCredentialStore()
+    runner = TaskRunner(
+        router=ModelRouter(credentials, RouterConfig(default_base_url="http://mock/v1")),
+        client=ResilientModelClient(InMemoryModelClient()),
+        results=InMemoryResultStore(),
+        tools=ToolRegistry(credentials),
+        publisher=InboxPublisher(broker),
+    )
+    broker.include_router(make_router(NatsSettings(), lambda: runner))
+    received: list[tuple[NodeTaskChunk | NodeTaskResult, dict[str, str]]] = []
 
     @broker.subscriber(subjects.run_inbox("*"), stream=JStream(subjects.RUN_INBOX_STREAM, declare=False))
     async def inbox(body: dict, msg: NatsMessage) -> None:
-        event = parse_inbox_event(msg.body)  # the inbox union: proves the result is routable by `kind`
-        assert isinstance(event, NodeTaskResult)
+        event = parse_inbox_event(msg.body)  # the inbox union: proves the events are routable by `kind`
         received.append((event, msg.headers))
 
+    return broker, received
+
+
+async def test_llm_task_publishes_chunks_then_its_result_to_the_run_inbox() -> None:
+    broker, received = _broker()
     async with TestNatsBroker(broker) as test_broker:
         await test_broker.publish(
             _task(), subjects.node_task("agent", "llm"), stream=subjects.NODE_TASKS_STREAM
         )
 
-    assert len(received) == 1
-    result, headers = received[0]
-    assert result.status == "failed"
-    assert result.error == "llm is not implemented yet"
-    assert result.error_type == "NotImplemented"
+    events = [e for e, _ in received]
+    assert [type(e).__name__ for e in events] == ["NodeTaskChunk", "NodeTaskChunk", "NodeTaskResult"]
+    assert [e.chunk for e in events[:2]] == ["hello", " world"]
+    result = events[-1]
+    assert isinstance(result, NodeTaskResult) and result.status == "succeeded"
     assert (result.event_id, result.run_id, result.node_id, result.attempt) == (
         "run-1:llm1:2",
         "run-1",
         "llm1",
         2,
     )
-    assert headers["Nats-Msg-Id"] == "run-1:llm1:2"
+    assert [h["Nats-Msg-Id"] for _, h in received] == [
+        "run-1:llm1:2:chunk:0",
+        "run-1:llm1:2:chunk:1",
+        "run-1:llm1:2",
+    ]
 
 
 async def test_tasks_for_other_services_are_not_taken() -> None:
-    broker = make_broker(NatsSettings(), service_name="agent-test")
-    broker.include_router(make_router(NatsSettings()))
-    received: list[dict] = []
-
-    @broker.subscriber(subjects.run_inbox("*"), stream=JStream(subjects.RUN_INBOX_STREAM, declare=False))
-    async def inbox(body: dict) -> None:
-        received.append(body)
-
+    broker, received = _broker()
     async with TestNatsBroker(broker) as test_broker:
         await test_broker.publish(
             _task("knowledge-retrieval"),
             subjects.node_task("rag", "knowledge-retrieval"),
             stream=subjects.NODE_TASKS_STREAM,
         )
-
     assert received == []

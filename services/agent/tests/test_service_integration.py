@@ -1,4 +1,4 @@
-"""``python -m riverflow.agent`` as a real process on real JetStream: answers a task, stops on SIGTERM."""
+"""``python -m riverflow.agent`` as a real process on real JetStream, calling the mock model over HTTP."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ from collections.abc import Iterator
 
 import nats
 import pytest
-from nats.js.errors import NotFoundError
 from riverflow.agent.handlers import TASKS_DURABLE
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
+from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskRequested, NodeTaskResult, parse_inbox_event
+from riverflow.mockllm import MockControl, MockServer
 from riverflow.runtime.nats_server import free_port
+from riverflow.runtime.streams import read_subject
 
 pytestmark = pytest.mark.integration
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], health_port: int, timeout: float = 20.0) -> None:
+def _wait_ready(proc: subprocess.Popen[bytes], health_port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"service exited early with {proc.returncode}"
@@ -37,13 +38,15 @@ def _wait_ready(proc: subprocess.Popen[bytes], health_port: int, timeout: float 
 
 
 @pytest.fixture
-def agent_service(nats_url: str) -> Iterator[subprocess.Popen[bytes]]:
+def agent_service(nats_url: str, mock_server: MockServer) -> Iterator[subprocess.Popen[bytes]]:
     health_port = free_port()
     env = {
         **os.environ,
         "NATS_URL": nats_url,
         "AGENT_HOST": "127.0.0.1",
         "AGENT_HEALTH_PORT": str(health_port),
+        "AGENT_DEFAULT_MODEL_BASE_URL": mock_server.base_url,
+        "AGENT_RETRY_BASE_DELAY_SECONDS": "0.01",
     }
     proc = subprocess.Popen([sys.executable, "-m", "riverflow.agent"], env=env)
     try:
@@ -55,25 +58,34 @@ def agent_service(nats_url: str) -> Iterator[subprocess.Popen[bytes]]:
             proc.wait()
 
 
-async def _last_inbox_message(js, run_id: str, timeout: float = 10.0):
+async def _inbox(js, run_id: str, timeout: float = 60.0) -> list[NodeTaskChunk | NodeTaskResult]:
+    """Every inbox event of ``run_id`` once its result arrived (a direct read: no consumer of ours)."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            # A direct read: the inbox is a work queue, and a consumer of our own could clash
-            # with the orchestrator's durable consumer on the same server.
-            return await js.get_last_msg(subjects.RUN_INBOX_STREAM, subjects.run_inbox(run_id))
-        except NotFoundError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.05)
+        events = [
+            parse_inbox_event(m.data)
+            for m in await read_subject(js, subjects.RUN_INBOX_STREAM, subjects.run_inbox(run_id))
+        ]
+        if any(isinstance(e, NodeTaskResult) for e in events):
+            return events
+        assert time.monotonic() < deadline, "no result from the agent"
+        await asyncio.sleep(0.05)
 
 
-async def test_service_answers_a_task_over_jetstream_and_stops_on_sigterm(
-    nats_url: str, agent_service: subprocess.Popen[bytes]
+async def test_llm_task_streams_chunks_then_a_result_and_the_service_stops_on_sigterm(
+    nats_url: str, agent_service: subprocess.Popen[bytes], mock_model: MockControl
 ) -> None:
     run_id = f"agent-it-{time.time_ns()}"
+    mock_model.fault(429, 1)  # the first call is rate limited: the agent retries it
     task = NodeTaskRequested(
-        run_id=run_id, node_id="llm1", node_type="llm", idempotency_key=f"{run_id}:llm1:1", at=time.time()
+        run_id=run_id,
+        node_id="llm1",
+        node_type="llm",
+        idempotency_key=f"{run_id}:llm1:1",
+        data={"model": {"provider": "openai", "name": "gpt-4o-mini", "mode": "chat"}},
+        inputs={"prompt_messages": [{"role": "user", "content": "rivers run to the sea"}]},
+        at=time.time(),
+        workspace_id="ws-none",
     )
     nc = await nats.connect(nats_url)
     try:
@@ -83,14 +95,15 @@ async def test_service_answers_a_task_over_jetstream_and_stops_on_sigterm(
             task.model_dump_json().encode(),
             stream=subjects.NODE_TASKS_STREAM,
         )
-        raw = await _last_inbox_message(js, run_id)
-        result = NodeTaskResult.model_validate_json(raw.data)
-        assert (result.status, result.error, result.event_id) == (
-            "failed",
-            "llm is not implemented yet",
-            task.idempotency_key,
-        )
-        assert raw.headers["Nats-Msg-Id"] == task.idempotency_key
+        events = await _inbox(js, run_id)
+        chunks = [e for e in events if isinstance(e, NodeTaskChunk)]
+        (result,) = [e for e in events if isinstance(e, NodeTaskResult)]
+        assert "".join(c.chunk for c in chunks) == "rivers run to the sea"
+        assert [c.index for c in chunks] == list(range(len(chunks))) and len(chunks) == 5
+        assert result.status == "succeeded" and result.outputs["text"] == "rivers run to the sea"
+        assert result.metadata["mock_model"] is True and len(result.metadata["usage"]) == 12
+        calls = mock_model.calls(f"{run_id}:llm1:1:call1")
+        assert (calls["calls"], calls["failed"], calls["completed"]) == (2, 1, 1)
 
         # The task was acked, so the work queue let it go.
         deadline = time.monotonic() + 5
@@ -98,6 +111,20 @@ async def test_service_answers_a_task_over_jetstream_and_stops_on_sigterm(
             assert time.monotonic() < deadline, info
             await asyncio.sleep(0.05)
         assert info.num_pending == 0
+
+        # The same task again (as after a redelivery): the stored result, no second model call.
+        await js.publish(
+            subjects.node_task("agent", "llm"),
+            task.model_dump_json().encode(),
+            stream=subjects.NODE_TASKS_STREAM,
+            headers={"Nats-Msg-Id": f"redelivery-{run_id}"},
+        )
+        await asyncio.sleep(1.0)
+        while (info := await js.consumer_info(subjects.NODE_TASKS_STREAM, TASKS_DURABLE)).num_pending or (
+            info.num_ack_pending
+        ):
+            await asyncio.sleep(0.05)
+        assert mock_model.calls(f"{run_id}:llm1:1:call1")["completed"] == 1
     finally:
         await nc.close()
 

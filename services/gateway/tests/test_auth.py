@@ -66,11 +66,10 @@ async def test_keys_are_stored_hashed_only(gateway) -> None:
     app = await gateway.import_app("simple_passthrough_workflow.yml")
     key = app["api_key"]
     assert key.startswith("app-") and len(key) == len("app-") + 24
-    await gateway.engine.dispose()  # flush everything to the file
-    raw = gateway.db_path.read_bytes()
-    assert key.encode() not in raw
-    assert gateway.console_token.encode() not in raw
-    assert hash_secret(key).encode() in raw
+    raw = await gateway.dump()
+    assert key not in raw
+    assert gateway.console_token not in raw
+    assert hash_secret(key) in raw
 
 
 async def test_generated_console_token_is_written_privately_and_not_logged(tmp_path, caplog) -> None:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import nats
 import pytest
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent, RunRequested
+from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunStopRequested, parse_inbox_event
 from riverflow.engine import EmitRunEvent
 from riverflow.gateway.adapters.memory_bus import InMemoryRunBus
 from riverflow.gateway.adapters.nats_bus import NatsRunBus
@@ -29,16 +29,39 @@ def scripted_events(request: RunRequested) -> list[RunEvent]:
             event=name,
             data={"i": i, "query": request.inputs.get("query")},
             created_at=int(time.time()),
-        )  # fmt: skip
+        )
         for i, name in enumerate(SCRIPT, start=1)
     ]
 
 
 def scripted_step(state, event):
-    """Stands in for ``engine.advance``: a run request emits the script."""
+    """Stands in for ``engine.advance``: a run request emits the script; a held run (input
+    ``hold``) only starts, and ends ``stopped`` when a stop request arrives."""
     if isinstance(event, RunRequested):
-        return "done", [EmitRunEvent(event=e) for e in scripted_events(event)]
+        events = held_events(event) if event.inputs.get("hold") else scripted_events(event)
+        return event, [EmitRunEvent(event=e) for e in events]
+    if isinstance(event, RunStopRequested) and isinstance(state, RunRequested):
+        return None, [EmitRunEvent(event=stopped_event(state))]
     return state, []
+
+
+def held_events(request: RunRequested) -> list[RunEvent]:
+    return [
+        RunEvent(
+            run_id=request.run_id, task_id=request.task_id, seq=1, event="workflow_started", created_at=1
+        )
+    ]
+
+
+def stopped_event(request: RunRequested) -> RunEvent:
+    return RunEvent(
+        run_id=request.run_id,
+        task_id=request.task_id,
+        seq=2,
+        event="workflow_finished",
+        data={"status": "stopped"},
+        created_at=1,
+    )
 
 
 class FakeOrchestrator:
@@ -52,11 +75,23 @@ class FakeOrchestrator:
         self.nc = await nats.connect(self.url)
         self.js = self.nc.jetstream()
         self.sub = await self.nc.subscribe(subjects.RUN_INBOX_ALL, cb=self._on_request)
+        await self.nc.flush()  # the server knows the subscription before anything is published
         return self
 
     async def _on_request(self, msg) -> None:
-        request = RunRequested.model_validate_json(msg.data)
+        event = parse_inbox_event(msg.data)
+        if isinstance(event, RunStopRequested):
+            request = next(r for r, _ in self.received if r.run_id == event.run_id)
+            await self.js.publish(
+                subjects.run_events(event.run_id), stopped_event(request).model_dump_json().encode()
+            )
+            return
+        request = event
         self.received.append((request, dict(msg.headers or {})))
+        if request.inputs.get("hold"):
+            for held in held_events(request):
+                await self.js.publish(subjects.run_events(request.run_id), held.model_dump_json().encode())
+            return
         for event in scripted_events(request):
             await self.js.publish(subjects.run_events(request.run_id), event.model_dump_json().encode())
             if event.seq == 2:  # a duplicate delivery, as after an orchestrator crash
@@ -79,7 +114,8 @@ async def bus(request) -> AsyncIterator[object]:
         await bus.close()
         return
     url = request.getfixturevalue("nats_url")
-    bus = NatsRunBus(make_broker(NatsSettings(url=url), service_name="gateway-test", quiet=True))
+    broker = make_broker(NatsSettings(url=url), service_name="gateway-test", quiet=True)
+    bus = NatsRunBus(broker, recorder_durable=f"test-recorder-{uuid.uuid4().hex[:8]}")
     await bus.start()
     async with FakeOrchestrator(url) as orchestrator:
         bus.orchestrator = orchestrator
@@ -87,12 +123,19 @@ async def bus(request) -> AsyncIterator[object]:
     await bus.close()
 
 
-def _request(query: str = "q") -> RunRequested:
+def _request(query: str = "q", **inputs: object) -> RunRequested:
     run_id = str(uuid.uuid4())
     return RunRequested(
-        event_id=run_id, run_id=run_id, task_id=str(uuid.uuid4()), app_id="a", workflow_id="w",
-        dsl="app: {}", inputs={"query": query}, user="u", at=time.time(),
-    )  # fmt: skip
+        event_id=run_id,
+        run_id=run_id,
+        task_id=str(uuid.uuid4()),
+        app_id="a",
+        workflow_id="w",
+        dsl="app: {}",
+        inputs={"query": query, **inputs},
+        user="u",
+        at=time.time(),
+    )
 
 
 async def _collect(bus, run_id: str) -> list[RunEvent]:
@@ -140,3 +183,35 @@ async def test_publishing_a_run_twice_starts_it_once(bus) -> None:
         assert (info.state.subjects or {}).get(subject) == 1
         headers = [h for r, h in orchestrator.received if r.run_id == request.run_id]
         assert headers and all(h.get("Nats-Msg-Id") == request.run_id for h in headers)
+
+
+async def test_a_stop_request_ends_a_running_run(bus) -> None:
+    request = _request(hold=True)
+    await bus.publish_run(request)
+    reader = asyncio.create_task(_collect(bus, request.run_id))
+    await asyncio.sleep(0.2)
+    assert not reader.done()
+    await bus.publish_stop(
+        RunStopRequested(event_id=f"{request.run_id}:stop", run_id=request.run_id, at=time.time())
+    )
+    events = await asyncio.wait_for(reader, 10)
+    assert [e.event for e in events] == ["workflow_started", "workflow_finished"]
+    assert events[-1].data == {"status": "stopped"}
+
+
+async def test_consumed_events_reach_the_handler(bus) -> None:
+    seen: list[RunEvent] = []
+    done = asyncio.Event()
+
+    async def handler(event: RunEvent) -> None:
+        seen.append(event)
+        if event.event == "workflow_finished" and event.run_id == request.run_id:
+            done.set()
+
+    request = _request("consumed")
+    await bus.consume_events(handler)
+    await bus.publish_run(request)
+    await asyncio.wait_for(done.wait(), 10)
+    # At least once: a re-published duplicate may be delivered again, never an event lost.
+    mine = {e.seq: e.event for e in seen if e.run_id == request.run_id}
+    assert [mine[seq] for seq in sorted(mine)] == SCRIPT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from riverflow.gateway.adapters.nats_bus import NatsRunBus
 from riverflow.gateway.adapters.sql_database import make_engine, migrate
 from riverflow.gateway.adapters.sql_store import SqlStore
 from riverflow.gateway.app import create_app
+from riverflow.gateway.records import RunQuery
 from riverflow.gateway.settings import GatewaySettings
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.settings import NatsSettings
@@ -69,6 +71,7 @@ async def test_run_over_nats_is_traced_from_the_http_request(nats_url, tmp_path)
             await js.publish(subjects.run_events(request.run_id), event.model_dump_json().encode())
 
     sub = await nc.subscribe(subjects.RUN_INBOX_ALL, cb=orchestrate)
+    await nc.flush()
     transport = httpx.ASGITransport(app=app)
     try:
         async with (
@@ -105,3 +108,96 @@ async def test_run_over_nats_is_traced_from_the_http_request(nats_url, tmp_path)
     trace_id = f"{server.context.trace_id:032x}"
     assert trace_id in headers["traceparent"]  # the trace continues in the orchestrator
     uuid.UUID(request.task_id)
+
+
+async def test_a_restarted_gateway_records_runs_that_finished_while_it_was_down(nats_url, tmp_path) -> None:
+    """The recorder is a durable JetStream consumer: events published while no gateway listens are
+    recorded by the next one, so no run stays ``running`` after a restart."""
+    settings = GatewaySettings(
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gw.db'}",
+        console_token="ct",
+        recorder_durable=f"recorder-{uuid.uuid4().hex[:8]}",
+    )
+
+    def gateway() -> tuple:
+        engine = make_engine(settings.resolved_database_url())
+        broker = make_broker(NatsSettings(url=nats_url), service_name="gateway", quiet=True)
+        bus = NatsRunBus(broker, recorder_durable=settings.recorder_durable)
+        return create_app(settings, SqlStore(engine), bus, prepare_store=lambda: migrate(engine)), engine
+
+    app, engine = gateway()
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+            imported = await client.post(
+                "/console/api/apps/import",
+                content=FIXTURE.read_text(),
+                headers={"Authorization": "Bearer ct"},
+            )
+            key = imported.json()["api_key"]
+            with pytest.raises(TimeoutError):  # nothing runs it yet; the client gives up
+                await asyncio.wait_for(
+                    client.post(
+                        "/v1/workflows/run",
+                        json={"inputs": {"query": "later"}, "user": "u1"},
+                        headers={"Authorization": f"Bearer {key}"},
+                    ),
+                    1.0,
+                )
+    await engine.dispose()
+
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    runs, _ = await SqlStore(make_engine(settings.resolved_database_url())).list_runs(
+        imported.json()["id"], RunQuery()
+    )
+    (run,) = runs
+    assert run.status == "running"
+    raw = await js.get_last_msg(subjects.RUN_INBOX_STREAM, subjects.run_inbox(run.id))
+    request = RunRequested.model_validate_json(raw.data)
+    node = {
+        "id": "exec-start",
+        "node_id": "start",
+        "node_type": "start",
+        "title": "Start",
+        "index": 1,
+        "status": "succeeded",
+        "outputs": {"query": "later"},
+        "elapsed_time": 0.1,
+        "execution_metadata": {},
+        "created_at": 1,
+        "finished_at": 2,
+    }
+    script = [
+        ("workflow_started", {"id": run.id}),
+        ("node_finished", node),
+        (
+            "workflow_finished",
+            {
+                "id": run.id,
+                "status": "succeeded",
+                "outputs": request.inputs,
+                "total_steps": 1,
+                "elapsed_time": 0.5,
+                "total_tokens": 0,
+                "finished_at": 3,
+            },
+        ),
+    ]
+    for seq, (name, data) in enumerate(script, start=1):
+        event = RunEvent(run_id=run.id, task_id=request.task_id, seq=seq, event=name, data=data, created_at=2)
+        await js.publish(subjects.run_events(run.id), event.model_dump_json().encode())
+    await js.purge_stream(subjects.RUN_INBOX_STREAM, subject=subjects.run_inbox(run.id))
+    await nc.close()
+
+    app, engine = gateway()
+    async with app.router.lifespan_context(app):
+        store = app.state.services.store
+        for _ in range(100):
+            recorded = await store.get_run_any(run.id)
+            if recorded.status != "running":
+                break
+            await asyncio.sleep(0.05)
+        assert recorded.status == "succeeded" and recorded.outputs == {"query": "later"}
+        assert [e.node_id for e in await store.list_node_executions(run.id)] == ["start"]
+    await engine.dispose()

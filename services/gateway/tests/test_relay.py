@@ -36,9 +36,13 @@ async def test_wait_terminal_times_out() -> None:
 async def test_error_events_are_flat_without_task_id() -> None:
     async def events():
         yield RunEvent(
-            run_id="r", task_id="t", seq=1, event="error",
-            data={"status": 500, "code": "internal_server_error", "message": "x"}, created_at=0,
-        )  # fmt: skip
+            run_id="r",
+            task_id="t",
+            seq=1,
+            event="error",
+            data={"status": 500, "code": "internal_server_error", "message": "x"},
+            created_at=0,
+        )
 
     frames = [frame async for frame in sse_stream(events(), ping_interval=10)]
     assert frames == [

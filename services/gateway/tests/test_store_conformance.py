@@ -10,7 +10,8 @@ import pytest
 from riverflow.gateway.adapters.memory_store import InMemoryStore
 from riverflow.gateway.adapters.sql_database import make_engine, migrate
 from riverflow.gateway.adapters.sql_store import SqlStore
-from riverflow.gateway.records import NewApp, RunRecord
+from riverflow.gateway.chat_records import ConversationRecord, FeedbackRecord, FileRecord, MessageRecord
+from riverflow.gateway.records import NewApp, NodeExecutionRecord, RunQuery, RunRecord
 from sqlalchemy import text
 
 pytestmark = pytest.mark.parametrize(
@@ -111,9 +112,15 @@ async def test_runs_are_recorded_finished_and_app_scoped(store) -> None:
     other, _, _ = await store.create_app(_new_app(ws, key_hash="o" * 64))
     now = float(int(time.time()))
     run = RunRecord(
-        id=str(uuid.uuid4()), app_id=app.id, workflow_id=version.id, task_id=str(uuid.uuid4()),
-        status="running", inputs={"query": "q", "n": [1, 2]}, user="u1", created_at=now,
-    )  # fmt: skip
+        id=str(uuid.uuid4()),
+        app_id=app.id,
+        workflow_id=version.id,
+        task_id=str(uuid.uuid4()),
+        status="running",
+        inputs={"query": "q", "n": [1, 2]},
+        user="u1",
+        created_at=now,
+    )
     await store.create_run(run)
     running = await store.get_run(app.id, run.id)
     assert running is not None and running.status == "running" and running.finished_at is None
@@ -127,3 +134,248 @@ async def test_runs_are_recorded_finished_and_app_scoped(store) -> None:
     assert (done.elapsed_time, done.total_steps, done.total_tokens) == (1.5, 3, 7)
     assert done.created_at == now and done.finished_at == now + 2
     assert await store.get_run(other.id, run.id) is None
+
+
+def _now() -> float:
+    return float(int(time.time()))
+
+
+async def test_drafts_versions_and_app_lifecycle(store) -> None:
+    ws = await store.ensure_workspace()
+    app, v1, _ = await store.create_app(_new_app(ws))
+    assert (await store.get_draft(app.id)).dsl == v1.dsl
+    await store.save_draft(app.id, "draft 2")
+    assert (await store.published_version(app.id)).id == v1.id  # a draft is not published
+    v2 = await store.publish(app.id, "draft 2")
+    assert (v2.version, v2.dsl) == (2, "draft 2") and (await store.published_version(app.id)).id == v2.id
+    assert [v.version for v in await store.list_versions(app.id)] == [2, 1]
+    assert await store.get_version(app.id, v1.id) == v1 and await store.get_version("other", v1.id) is None
+    updated = await store.update_app(app.id, name="renamed", enable_api=False)
+    assert (updated.name, updated.enable_api) == ("renamed", False)
+    with pytest.raises(ValueError):
+        await store.update_app(app.id, mode="chat")
+    assert await store.delete_app(app.id) and not await store.delete_app(app.id)
+    assert (await store.get_app(app.id)).status == "deleted" and await store.list_apps(ws) == []
+    assert await store.find_api_key("h" * 64, "app") is None  # its key died with it
+    new_app, _, no_key = await store.create_app(NewApp(ws, "keyless", "chat", "", "", "app: {}", None))
+    assert no_key is None and await store.list_api_keys(ws, "app", new_app.id) == []
+
+
+async def test_api_key_listing_and_revocation_are_scoped(store) -> None:
+    ws, other_ws = await store.ensure_workspace(), await store.ensure_workspace("other")
+    app, _, first = await store.create_app(_new_app(ws))
+    second = await store.create_api_key(
+        type="app", workspace_id=ws, app_id=app.id, key_hash="2" * 64, prefix="p"
+    )
+    dataset = await store.create_api_key(
+        type="dataset", workspace_id=ws, app_id=None, key_hash="3" * 64, prefix="d"
+    )
+    assert [k.id for k in await store.list_api_keys(ws, "app", app.id)] == [first.id, second.id]
+    assert [k.id for k in await store.list_api_keys(ws, "dataset", None)] == [dataset.id]
+    assert not await store.revoke_api_key(second.id, other_ws, app.id)  # another tenant cannot
+    assert not await store.revoke_api_key(dataset.id, ws, app.id)
+    assert await store.revoke_api_key(second.id, ws, app.id)
+    assert await store.find_api_key("2" * 64, "app") is None
+    assert [k.id for k in await store.list_api_keys(ws, "app", app.id)] == [first.id]
+
+
+async def test_runs_by_task_listing_and_node_executions(store) -> None:
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    now = _now()
+    runs = []
+    for i, status in enumerate(["succeeded", "failed", "succeeded"]):
+        run = RunRecord(
+            id=str(uuid.uuid4()),
+            app_id=app.id,
+            workflow_id=version.id,
+            task_id=f"task-{i}",
+            status=status,
+            inputs={"q": f"word{i}"},
+            user=f"user{i % 2}",
+            created_at=now + i,
+            mode="advanced-chat",
+            conversation_id=str(uuid.uuid4()),
+            message_id=str(uuid.uuid4()),
+            end_user_id="eu",
+        )
+        await store.create_run(run)
+        runs.append(run)
+    assert (await store.get_run_by_task(app.id, "task-1")).id == runs[1].id
+    assert await store.get_run_by_task("other", "task-1") is None
+    page, total = await store.list_runs(app.id, RunQuery(limit=2))
+    assert total == 3 and [r.id for r in page] == [runs[2].id, runs[1].id]
+    assert [r.id for r in (await store.list_runs(app.id, RunQuery(page=2, limit=2)))[0]] == [runs[0].id]
+    assert [r.id for r in (await store.list_runs(app.id, RunQuery(status="failed")))[0]] == [runs[1].id]
+    assert [r.id for r in (await store.list_runs(app.id, RunQuery(user="user0")))[0]] == [
+        runs[2].id,
+        runs[0].id,
+    ]
+    assert [r.id for r in (await store.list_runs(app.id, RunQuery(keyword="word1")))[0]] == [runs[1].id]
+    assert (await store.list_runs(app.id, RunQuery(created_after=now + 1.5)))[1] == 1
+    stored = await store.get_run_any(runs[0].id)
+    assert (stored.mode, stored.message_id, stored.end_user_id) == ("advanced-chat", runs[0].message_id, "eu")
+    execution = NodeExecutionRecord(
+        id="exec-1",
+        run_id=runs[0].id,
+        app_id=app.id,
+        node_id="llm",
+        node_type="llm",
+        title="LLM",
+        index=2,
+        status="succeeded",
+        created_at=now,
+        outputs={"text": "ü"},
+        execution_metadata={"usage": {"total_tokens": 3}},
+        finished_at=now + 1,
+    )
+    await store.save_node_execution(execution)
+    execution.status = "failed"
+    await store.save_node_execution(execution)  # delivered twice: replaced, not duplicated
+    start = NodeExecutionRecord(
+        id="exec-0",
+        run_id=runs[0].id,
+        app_id=app.id,
+        node_id="start",
+        node_type="start",
+        title="",
+        index=1,
+        status="succeeded",
+        created_at=now,
+    )
+    await store.save_node_execution(start)
+    found = await store.list_node_executions(runs[0].id)
+    assert [(e.id, e.status) for e in found] == [("exec-0", "succeeded"), ("exec-1", "failed")]
+    assert found[1].outputs == {"text": "ü"} and found[1].execution_metadata == {"usage": {"total_tokens": 3}}
+
+
+async def test_conversations_messages_feedback_files(store) -> None:
+    ws = await store.ensure_workspace()
+    app, _, _ = await store.create_app(_new_app(ws))
+    user = await store.ensure_end_user(app.id, "alice")
+    assert (
+        await store.ensure_end_user(app.id, "alice") == user
+        and await store.get_end_user(app.id, user.id) == user
+    )
+    assert await store.get_end_user("other", user.id) is None
+    now = _now()
+    conversations = []
+    for i in range(3):
+        conversation = ConversationRecord(
+            id=str(uuid.uuid4()),
+            app_id=app.id,
+            user="alice",
+            name=f"c{i}",
+            inputs={"i": i},
+            created_at=now + i,
+            updated_at=now + 10 - i,
+        )
+        await store.create_conversation(conversation)
+        conversations.append(conversation)
+    await store.create_conversation(ConversationRecord(str(uuid.uuid4()), app.id, "bob", "b", {}, now, now))
+    page, more = await store.list_conversations(app.id, "alice", last_id=None, limit=2, sort_by="-updated_at")
+    assert [c.name for c in page] == ["c0", "c1"] and more
+    page, more = await store.list_conversations(
+        app.id, "alice", last_id=page[-1].id, limit=2, sort_by="-updated_at"
+    )
+    assert [c.name for c in page] == ["c2"] and not more
+    page, _ = await store.list_conversations(app.id, "alice", last_id=None, limit=5, sort_by="created_at")
+    assert [c.name for c in page] == ["c0", "c1", "c2"]
+    with pytest.raises(LookupError):
+        await store.list_conversations(
+            app.id, "bob", last_id=conversations[0].id, limit=2, sort_by="-updated_at"
+        )
+    first = conversations[0]
+    first.variables, first.dialogue_count, first.name = {"greeting": "hi"}, 2, "renamed"
+    await store.update_conversation(first)
+    again = await store.get_conversation(app.id, first.id)
+    assert (again.variables, again.dialogue_count, again.name) == ({"greeting": "hi"}, 2, "renamed")
+    assert await store.get_conversation("other", first.id) is None
+    messages = []
+    for i in range(3):
+        message = MessageRecord(
+            id=str(uuid.uuid4()),
+            app_id=app.id,
+            conversation_id=first.id,
+            user="alice",
+            run_id=f"run-{i}",
+            task_id="t",
+            mode="chat",
+            query=f"q{i}",
+            inputs={},
+            created_at=now + i,
+        )
+        await store.create_message(message)
+        messages.append(message)
+    page, more = await store.list_messages(first.id, first_id=None, limit=2)
+    assert [m.query for m in page] == ["q1", "q2"] and more
+    page, more = await store.list_messages(first.id, first_id=page[0].id, limit=2)
+    assert [m.query for m in page] == ["q0"] and not more
+    with pytest.raises(LookupError):
+        await store.list_messages(first.id, first_id=str(uuid.uuid4()), limit=2)
+    done = messages[2]
+    done.answer, done.status, done.usage, done.query = "ans", "normal", {"total_tokens": 5}, "not saved"
+    await store.update_message(done)
+    stored = await store.get_message(app.id, done.id)
+    assert (stored.answer, stored.status, stored.usage, stored.query) == (
+        "ans",
+        "normal",
+        {"total_tokens": 5},
+        "q2",
+    )
+    assert (await store.get_message_by_run("run-2")).id == done.id and await store.get_message(
+        "x", done.id
+    ) is None
+    feedback = FeedbackRecord(done.id, app.id, "alice", "like", None, now, first.id)
+    await store.set_feedback(feedback, done.id)
+    await store.set_feedback(
+        FeedbackRecord(done.id, app.id, "alice", "dislike", "meh", now, first.id), done.id
+    )
+    assert (await store.get_feedback(done.id)).rating == "dislike"
+    assert [f.rating for f in await store.list_feedbacks(app.id, page=1, limit=10)] == ["dislike"]
+    await store.set_feedback(None, done.id)
+    assert await store.get_feedback(done.id) is None
+    await store.set_feedback(feedback, done.id)
+    assert await store.delete_conversation(app.id, first.id) and not await store.delete_conversation(
+        app.id, first.id
+    )
+    assert await store.get_message(app.id, done.id) is None and await store.get_feedback(done.id) is None
+    file = FileRecord(
+        str(uuid.uuid4()), ws, app.id, "alice", "a.txt", 3, "txt", "text/plain", "ws/a.txt", now
+    )
+    await store.create_file(file)
+    assert await store.get_file(file.id) == file and await store.get_file("nope") is None
+
+
+async def test_accounts_members_sessions_credentials(store) -> None:
+    ws, other = await store.ensure_workspace(), await store.ensure_workspace("other")
+    account = await store.create_account("Ann@Example.com", "Ann", "hash")
+    assert account.email == "ann@example.com" and await store.find_account(" ANN@example.com") == account
+    with pytest.raises(ValueError):
+        await store.create_account("ann@example.com", "Again", "hash")
+    member = await store.set_member(ws, account.id, "editor")
+    assert (member.role, member.email) == ("editor", "ann@example.com")
+    await store.set_member(ws, account.id, "admin")
+    await store.set_member(other, account.id, "viewer")
+    assert (await store.get_member(ws, account.id)).role == "admin"
+    assert [(w.id, role) for w, role in await store.list_account_workspaces(account.id)] == [
+        (ws, "admin"),
+        (other, "viewer"),
+    ]
+    assert [m.account_id for m in await store.list_members(ws)] == [account.id]
+    session = await store.create_session("s" * 64, account.id, ws, time.time() + 60)
+    assert (await store.find_session("s" * 64)).id == session.id
+    await store.switch_session(session.id, other)
+    assert (await store.find_session("s" * 64)).workspace_id == other
+    await store.revoke_session(session.id)
+    assert await store.find_session("s" * 64) is None
+    await store.create_session("e" * 64, account.id, ws, time.time() - 1)
+    assert await store.find_session("e" * 64) is None  # expired
+    assert await store.remove_member(ws, account.id) and await store.get_member(ws, account.id) is None
+    await store.set_credentials(ws, "openai", b"sealed-1")
+    await store.set_credentials(ws, "openai", b"sealed-2")
+    await store.set_credentials(other, "anthropic", b"sealed-3")
+    assert (await store.get_credentials(ws, "openai")).sealed == b"sealed-2"
+    assert [c.provider for c in await store.list_credentials(ws)] == ["openai"]
+    assert await store.get_credentials(other, "openai") is None
+    assert await store.delete_credentials(ws, "openai") and not await store.delete_credentials(ws, "openai")

@@ -6,7 +6,6 @@ import time
 import uuid
 
 import pytest
-
 from riverflow.contracts.events.v1 import NodeTaskResult, RunEvent, RunRequested
 from riverflow.orchestrator.adapters.memory import InMemoryRunLog, InMemoryRunOutbox
 from riverflow.orchestrator.run_advancer import RunAdvancer

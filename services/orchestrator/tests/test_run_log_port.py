@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import nats
 import pytest
-
 from riverflow.contracts.events.v1 import RunStopRequested
 from riverflow.orchestrator.adapters.jetstream import JetStreamRunLog
 from riverflow.orchestrator.adapters.memory import InMemoryRunLog

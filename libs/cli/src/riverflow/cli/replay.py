@@ -14,7 +14,6 @@ import sys
 from dataclasses import dataclass
 
 import nats
-
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import RunEvent, parse_inbox_event
 from riverflow.engine import RunState, advance
@@ -85,7 +84,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("replay", help="re-run a recorded run from its event log, report divergence")
+    parser = subparsers.add_parser("replay", help="re-run a recorded run from its log, report divergence")
     parser.add_argument("run_id")
     parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4333"))
     parser.set_defaults(func=_replay)

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from riverflow.cli.up_mockllm import agent_environment, start_mock_model
 from riverflow.runtime.nats_server import NatsServerProcess, free_port
 
 __all__ = ["SERVICES", "run_up"]
@@ -70,6 +71,12 @@ def run_up(data_dir: Path, gateway_port: int = 5001) -> int:
     env.setdefault("GATEWAY_DATA_DIR", str(data_dir))
     env.setdefault("GATEWAY_PORT", str(gateway_port))
     env["PYTHONUNBUFFERED"] = "1"
+    # Knowledge bases persist in the rag service, reached over gRPC.
+    env.setdefault("GATEWAY_KNOWLEDGE", "grpc")
+    env.setdefault("GATEWAY_RAG_TARGET", "127.0.0.1:" + env.get("RAG_GRPC_PORT", "50051"))
+    # No model provider configured: the shipped mock model answers, and says so in run metadata.
+    mock = start_mock_model(env, data_dir)
+    env.update(agent_environment(env, data_dir, mock))
 
     stopping = False
 
@@ -84,7 +91,7 @@ def run_up(data_dir: Path, gateway_port: int = 5001) -> int:
     children = [_Child(name, _spawn(name, env)) for name in SERVICES]
     try:
         if _wait_for_port(int(env["GATEWAY_PORT"]), timeout=60):
-            _banner(env, data_dir)
+            _banner(env, data_dir, mock.base_url if mock else None)
         else:
             print("riverflow: the gateway did not start listening; see its log above", file=sys.stderr)
         while not stopping:
@@ -112,17 +119,21 @@ def run_up(data_dir: Path, gateway_port: int = 5001) -> int:
                 child.proc.wait(15)
             except subprocess.TimeoutExpired:
                 child.proc.kill()
+        if mock is not None:
+            mock.stop()
         if nats is not None:
             nats.stop()
     return return_code
 
 
-def _banner(env: dict[str, str], data_dir: Path) -> None:
+def _banner(env: dict[str, str], data_dir: Path, mock_url: str | None) -> None:
     base = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+    model = f"mock model at {mock_url} (no provider configured)" if mock_url else "as configured"
     print(
         "\nRiverflow is up.\n"
         f"  gateway      {base}  (Dify Service API under {base}/v1)\n"
         f"  NATS         {env['NATS_URL']}\n"
+        f"  models       {model}\n"
         f"  console key  {data_dir / 'console-token'}\n"
         "  import an app: riverflow apps import path/to/app.yml\n"
         "  Ctrl-C stops everything.\n",
@@ -132,6 +143,7 @@ def _banner(env: dict[str, str], data_dir: Path) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("up", help="start the whole platform on embedded defaults")
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("GATEWAY_DATA_DIR", ".riverflow")))
+    default_dir = Path(os.environ.get("GATEWAY_DATA_DIR", ".riverflow"))
+    parser.add_argument("--data-dir", type=Path, default=default_dir)
     parser.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "5001")))
     parser.set_defaults(func=lambda args: run_up(args.data_dir.resolve(), args.port))

@@ -2,8 +2,17 @@
 
 from riverflow.engine.commands import Command, DispatchNodeTask, EmitRunEvent
 from riverflow.engine.conditions import compare, evaluate_conditions
-from riverflow.engine.driver import RunOutcome, TaskRunner, run_in_process
-from riverflow.engine.dsl import AppDefinition, Edge, Graph, Node, NodeData, parse_app, parse_graph
+from riverflow.engine.driver import HumanAnswer, RunOutcome, TaskReply, TaskRunner, run_in_process
+from riverflow.engine.dsl import (
+    AppDefinition,
+    Edge,
+    Graph,
+    Node,
+    NodeData,
+    export_app,
+    parse_app,
+    parse_graph,
+)
 from riverflow.engine.dsl.node_types import KNOWN_NODE_TYPES, dispatch_service
 from riverflow.engine.errors import DslError, InputError, NodeError
 from riverflow.engine.inputs import validate_inputs
@@ -18,6 +27,7 @@ __all__ = [
     "DslError",
     "Edge",
     "EmitRunEvent",
+    "HumanAnswer",
     "Graph",
     "InboxEvent",
     "InputError",
@@ -28,12 +38,14 @@ __all__ = [
     "NodeRun",
     "RunOutcome",
     "RunState",
+    "TaskReply",
     "TaskRunner",
     "advance",
     "apply_event",
     "compare",
     "dispatch_service",
     "evaluate_conditions",
+    "export_app",
     "parse_app",
     "parse_graph",
     "parse_template",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from riverflow.contracts.events.v1 import RunRequested
@@ -49,13 +50,18 @@ def environment_values(app: AppDefinition) -> dict[str, Any]:
 
 
 def conversation_values(app: AppDefinition, overrides: dict[str, Any] | None) -> dict[str, Any]:
-    """``conversation.*`` values: DSL defaults, overridden by the conversation's current values."""
+    """``conversation.*`` values: DSL defaults, overridden by the conversation's current values.
+
+    Only declared variables exist: a stored value whose declaration was removed is dropped.
+    """
     values = {
-        str(v["name"]): v.get("value")
+        str(v["name"]): copy.deepcopy(v.get("value"))
         for v in app.conversation_variables
         if isinstance(v, dict) and v.get("name")
     }
-    values.update(overrides or {})
+    for name, value in (overrides or {}).items():
+        if name in values:
+            values[name] = value
     return values
 
 

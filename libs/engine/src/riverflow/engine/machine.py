@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
-import copy
-from collections import deque
 from typing import Any
 
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import (
+    HumanInputSubmitted,
+    NodeTaskChunk,
     NodeTaskRequested,
     NodeTaskResult,
-    RunEvent,
     RunRequested,
     RunStopRequested,
 )
 from riverflow.engine import streaming
 from riverflow.engine.bootstrap import initial_state
-from riverflow.engine.commands import Command, DispatchNodeTask, EmitRunEvent
+from riverflow.engine.commands import Command, DispatchNodeTask
 from riverflow.engine.dsl.node_types import dispatch_service
 from riverflow.engine.dsl.parser import parse_app
-from riverflow.engine.errors import DslError, InputError, NodeError
-from riverflow.engine.graph import RuntimeGraph, runtime_graph
+from riverflow.engine.errors import DslError, InputError
+from riverflow.engine.graph import runtime_graph
 from riverflow.engine.inputs import validate_inputs
-from riverflow.engine.nodes import INLINE_EXECUTORS, ExecContext, NodeOutcome
-from riverflow.engine.payloads import (
-    node_finished,
-    node_started,
-    stable_id,
-    workflow_finished,
-    workflow_started,
-)
-from riverflow.engine.state import NodeRun, RunState
-from riverflow.engine.strategies import default_outputs, retry_policy
+from riverflow.engine.nodes import NodeOutcome
+from riverflow.engine.payloads import node_finished, stable_id, workflow_started
+from riverflow.engine.scopes import pool_of, scope_of
+from riverflow.engine.state import NodeRun, RunState, TaskRef
+from riverflow.engine.step import StepCore
+from riverflow.engine.strategies import retry_policy
+from riverflow.engine.task_inputs import task_inputs
 
 __all__ = ["InboxEvent", "advance", "apply_event"]
 
-InboxEvent = RunRequested | NodeTaskResult | RunStopRequested
+InboxEvent = RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested | HumanInputSubmitted
 
 
 def advance(state: RunState | None, event: InboxEvent) -> tuple[RunState, list[Command]]:
@@ -46,8 +42,27 @@ def advance(state: RunState | None, event: InboxEvent) -> tuple[RunState, list[C
     if state is not None:
         if event.event_id in state.applied_event_ids:
             return state, []
-        state = state.model_copy(deep=True)
+        state = _chunk_copy(state, event) if isinstance(event, NodeTaskChunk) else state.model_copy(deep=True)
     return apply_event(state, event)
+
+
+def _chunk_copy(state: RunState, chunk: NodeTaskChunk) -> RunState:
+    """A copy for applying a chunk: only the sequence number and one scope's stream can change.
+
+    Streaming tokens one event at a time must not deep-copy the whole run for every token.
+    """
+    copied = state.model_copy()
+    ref = state.tasks.get(chunk.event_id.rsplit(":chunk:", 1)[0])
+    scope = ref.scope if ref is not None else ""
+    if scope and scope in state.frames:
+        frames = dict(state.frames)
+        frames[scope] = frames[scope].model_copy(
+            update={"stream": frames[scope].stream.model_copy(deep=True)}
+        )
+        copied.frames = frames
+    else:
+        copied.stream = state.stream.model_copy(deep=True)
+    return copied
 
 
 def apply_event(state: RunState | None, event: InboxEvent) -> tuple[RunState, list[Command]]:
@@ -58,29 +73,28 @@ def apply_event(state: RunState | None, event: InboxEvent) -> tuple[RunState, li
         return _Step.start(event)
     if event.event_id in state.applied_event_ids:
         return state, []
+    if isinstance(event, NodeTaskChunk):
+        # Chunks are de-duplicated by their index; remembering every chunk id would grow the state.
+        if state.finished:
+            return state, []
+        step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
+        step.on_chunk(event)
+        return state, step.commands
     state.applied_event_ids[event.event_id] = True
     if state.finished or isinstance(event, RunRequested):
         return state, []
     step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
     if isinstance(event, RunStopRequested):
         step.finish("stopped", None)
+    elif isinstance(event, HumanInputSubmitted):
+        step.on_human_input(event)
     else:
         step.on_result(event)
     return state, step.commands
 
 
-class _Step:
+class _Step(StepCore):
     """One ``advance`` call: mutates its state and collects commands."""
-
-    def __init__(self, state: RunState, graph: RuntimeGraph | None, at: float) -> None:
-        self.state = state
-        self.graph = graph
-        self.at = at
-        self.commands: list[Command] = []
-        self.ready: deque[tuple[str, str | None]] = deque()
-        self.queued: set[str] = set()
-
-    # -- lifecycle ---------------------------------------------------------------------------
 
     @classmethod
     def start(cls, event: RunRequested) -> tuple[RunState, list[Command]]:
@@ -96,7 +110,10 @@ class _Step:
         step = cls(state, runtime_graph(app) if app is not None and problem is None else None, event.now)
         if app is not None and problem is None:
             try:
-                state.inputs = validate_inputs(app, event.inputs)
+                # ``raw_inputs`` (set only by test drivers): the inputs go to the start node as
+                # given, as in Dify's graph-engine tests, without the app layer's form rules.
+                raw = bool((event.model_extra or {}).get("raw_inputs"))
+                state.inputs = dict(event.inputs) if raw else validate_inputs(app, event.inputs)
             except InputError as exc:
                 problem = exc.message
         if problem is not None:
@@ -108,254 +125,120 @@ class _Step:
         assert graph is not None and graph.root_id is not None
         step.emit("workflow_started", workflow_started(state))
         for other in graph.other_roots:
-            step.skip(other)
+            step.skip("", other)
         streaming.activate_sessions(state, graph)
-        step.ready.append((graph.root_id, None))
-        step.queued.add(graph.root_id)
+        step.enqueue("", graph.root_id, None)
         step.pump()
         return state, step.commands
 
-    def pump(self) -> None:
-        """Run ready nodes until none is left, then finish the run if nothing is in flight."""
-        while self.ready and not self.state.finished:
-            node_id, predecessor = self.ready.popleft()
-            self.start_node(node_id, predecessor)
-        if not self.state.finished and not any(n.status == "running" for n in self.state.nodes.values()):
-            self.finish("succeeded", None)
+    # -- dispatched nodes ----------------------------------------------------------------------
 
-    def finish(self, status: str, error: str | None) -> None:
-        state = self.state
-        if status == "succeeded" and state.exceptions_count:
-            status = "partial-succeeded"
-        state.status = status  # type: ignore[assignment]
-        state.error = error
-        state.finished_at = self.at
-        outputs = {"answer": state.answer} if state.app_mode == "advanced-chat" else dict(state.outputs)
-        self.emit("workflow_finished", workflow_finished(state, outputs))
-
-    # -- events ------------------------------------------------------------------------------
-
-    def emit(self, name: str, data: dict[str, Any]) -> None:
-        self.state.seq += 1
-        event = RunEvent(
-            run_id=self.state.run_id,
-            task_id=self.state.task_id,
-            seq=self.state.seq,
-            event=name,
-            data=data,
-            created_at=int(self.at),
-        )
-        self.commands.append(EmitRunEvent(event=event))
-
-    def chunk(self, text: str, selector: list[str]) -> None:
-        if self.state.app_mode == "advanced-chat":
-            self.emit(
-                "message", {"id": self.state.message_id, "answer": text, "from_variable_selector": selector}
-            )
-        else:
-            self.emit("text_chunk", {"text": text, "from_variable_selector": selector})
-
-    def flush(self) -> None:
+    def dispatch(self, scope: str, run: NodeRun, not_before: float | None = None) -> None:
+        """Ask the node's service to execute it; its ``NodeTaskResult`` continues the run."""
         assert self.graph is not None
-        streaming.flush(self.state, self.graph, self.chunk)
-
-    def title(self, node_id: str) -> str:
-        assert self.graph is not None
-        return self.graph.nodes[node_id].data.title
-
-    # -- nodes -------------------------------------------------------------------------------
-
-    def start_node(self, node_id: str, predecessor: str | None) -> None:
-        graph, state = self.graph, self.state
-        assert graph is not None
-        node_type = graph.nodes[node_id].node_type
-        state.steps += 1
-        run = NodeRun(
-            node_id=node_id,
-            node_type=node_type,
-            execution_id=stable_id(state.run_id, node_id, 1),
-            index=state.steps,
-            predecessor_node_id=predecessor,
-            started_at=self.at,
-        )
-        state.nodes[node_id] = run
-        self.emit("node_started", node_started(run, self.title(node_id)))
-        executor = INLINE_EXECUTORS.get(node_type)
-        if executor is not None:
-            ctx = ExecContext(
-                node_id, graph.node_data(node_id), state.variables, state.inputs, state.variables["sys"]
-            )
-            try:
-                outcome = executor(ctx)
-            except NodeError as exc:
-                self.node_failed(run, exc.message, exc.error_type)
-                return
-            self.node_succeeded(run, outcome)
-        elif dispatch_service(node_type) is not None:
-            self.dispatch(run)
-        else:
-            self.node_failed(run, f"node type {node_type!r} is not supported yet", "UnsupportedNodeError")
-
-    def dispatch(self, run: NodeRun, not_before: float | None = None) -> None:
-        assert self.graph is not None
-        extra = {"not_before": not_before} if not_before is not None else {}
+        key = self.task_key(scope, run)
         task = NodeTaskRequested(
             run_id=self.state.run_id,
             node_id=run.node_id,
             node_type=run.node_type,
             attempt=run.attempt,
-            idempotency_key=f"{self.state.run_id}:{run.node_id}:{run.attempt}",
-            data=copy.deepcopy(self.graph.node_data(run.node_id)),
-            inputs={},
+            idempotency_key=key,
+            data=self.graph.node_data_copy(run.node_id),
+            inputs=task_inputs(run.node_type, self.graph.node_data(run.node_id), pool_of(self.state, scope)),
             at=self.at,
+            not_before=not_before,
             app_id=self.state.app_id,
             workspace_id=str(self.state.variables.get("sys", {}).get("workspace_id") or ""),
             user=self.state.user,
-            **extra,
         )
+        self.state.tasks[key] = TaskRef(scope=scope, node_id=run.node_id, attempt=run.attempt)
         subject = subjects.node_task(dispatch_service(run.node_type) or "orchestrator", run.node_type)
         self.commands.append(DispatchNodeTask(subject=subject, task=task))
 
+    def task_key(self, scope: str, run: NodeRun) -> str:
+        """``<run_id>:<node_id>:<attempt>``; inside a frame the node id carries ``@<frame>``."""
+        node = f"{run.node_id}@{scope}" if scope else run.node_id
+        return f"{self.state.run_id}:{node}:{run.attempt}"
+
+    def _task(self, key: str, node_id: str, attempt: int) -> TaskRef | None:
+        ref = self.state.tasks.get(key)
+        if ref is None:
+            # A producer that did not echo the idempotency key: only a top-level node can match.
+            ref = next(
+                (r for r in self.state.tasks.values() if not r.scope and r.node_id == node_id),
+                None,
+            )
+        if ref is None or ref.node_id != node_id or ref.attempt != attempt:
+            return None
+        return ref
+
+    def on_chunk(self, chunk: NodeTaskChunk) -> None:
+        """A streamed piece of a running attempt: buffer it and forward what the stream allows."""
+        ref = self._task(chunk.event_id.rsplit(":chunk:", 1)[0], chunk.node_id, chunk.attempt)
+        if ref is None:
+            return  # stale attempt, finished node or unknown task
+        graph = self.graph_of(ref.scope)
+        scope = scope_of(self.state, ref.scope)
+        if streaming.accept_chunk(
+            scope, graph, chunk.node_id, chunk.attempt, chunk.field, chunk.index, chunk.chunk
+        ):
+            self.flush(ref.scope)
+
     def on_result(self, result: NodeTaskResult) -> None:
-        run = self.state.nodes.get(result.node_id)
-        if run is None or run.status != "running" or run.attempt != result.attempt:
+        ref = self._task(result.event_id, result.node_id, result.attempt)
+        if ref is None:
             return  # stale or unknown result: nothing to do
+        key = next(k for k, r in self.state.tasks.items() if r is ref)
+        del self.state.tasks[key]
+        scope_id = ref.scope
+        run = scope_of(self.state, scope_id).nodes.get(result.node_id)
+        if run is None or run.status != "running" or run.attempt != result.attempt:
+            return
         usage = result.metadata.get("total_tokens") or (result.outputs.get("usage") or {}).get("total_tokens")
         if isinstance(usage, int):
             self.state.total_tokens += usage
         if result.status == "succeeded":
-            handle = str(result.metadata.get("edge_source_handle") or "source")
+            handle = str(result.edge_source_handle or result.metadata.get("edge_source_handle") or "source")
             if run.node_type == "question-classifier" and result.outputs.get("class_id") is not None:
                 handle = str(result.outputs["class_id"])
             outcome = NodeOutcome(
                 outputs=dict(result.outputs), process_data=result.process_data, handle=handle
             )
-            self.node_succeeded(run, outcome, metadata=result.metadata)
-        else:
+            self.node_succeeded(scope_id, run, outcome, metadata=result.metadata)
+        elif not self._retry(scope_id, run, result):
             error = result.error or "node failed"
-            retry = retry_policy(self.graph.node_data(run.node_id) if self.graph else {})
-            if retry is not None and run.attempt <= retry[0]:
-                data = node_finished(
-                    run,
-                    self.title(run.node_id),
-                    at=self.at,
-                    status="retry",
-                    outputs=result.outputs,
-                    process_data=result.process_data,
-                    error=error,
-                    metadata=result.metadata,
-                )
-                data.update(
-                    {
-                        "id": stable_id(self.state.run_id, run.node_id, run.attempt, "retry"),
-                        "retry_index": run.attempt,
-                    }
-                )
-                self.emit("node_retry", data)
-                run.attempt += 1
-                self.dispatch(run, not_before=self.at + retry[1] / 1000.0)
-                return
             self.node_failed(
-                run, error, result.error_type or "NodeError", result.process_data, result.metadata
+                scope_id, run, error, result.error_type or "NodeError", result.process_data, result.metadata
             )
         self.pump()
 
-    def node_succeeded(
-        self,
-        run: NodeRun,
-        outcome: NodeOutcome,
-        *,
-        status: str = "succeeded",
-        error: str | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        state, graph = self.state, self.graph
-        assert graph is not None
-        state.variables[run.node_id] = outcome.outputs
-        run.status = status  # type: ignore[assignment]
-        run.error = error
-        if run.node_type == "end":
-            state.outputs.update(outcome.outputs)
-        elif run.node_type == "answer":
-            state.answers.append(str(outcome.outputs.get("answer", "")))
-        self.flush()  # chunks a node makes available precede its finished event
-        self.emit(
-            "node_finished",
-            node_finished(
-                run,
-                self.title(run.node_id),
-                at=self.at,
-                status=status,
-                outputs=outcome.outputs,
-                inputs=outcome.inputs,
-                process_data=outcome.process_data,
-                error=error,
-                metadata=metadata,
-            ),
-        )
-        for edge in graph.out_edges[run.node_id]:
-            state.edges[edge.id] = "taken" if edge.source_handle == outcome.handle else "skipped"
-        for edge in graph.out_edges[run.node_id]:
-            self.check_ready(edge.target, run.node_id)
-        streaming.activate_sessions(state, graph)
-        self.flush()
-
-    def node_failed(
-        self,
-        run: NodeRun,
-        error: str,
-        error_type: str,
-        process_data: dict[str, Any] | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
+    def _retry(self, scope_id: str, run: NodeRun, result: NodeTaskResult) -> bool:
         assert self.graph is not None
-        data = self.graph.node_data(run.node_id)
-        strategy = data.get("error_strategy")
-        if strategy in ("fail-branch", "default-value"):
-            self.state.exceptions_count += 1
-            outputs = default_outputs(data) if strategy == "default-value" else {}
-            outputs.update({"error_message": error, "error_type": error_type})
-            handle = "fail-branch" if strategy == "fail-branch" else "source"
-            outcome = NodeOutcome(outputs=outputs, process_data=process_data, handle=handle)
-            self.node_succeeded(run, outcome, status="exception", error=error, metadata=metadata)
-            return
-        run.status = "failed"
-        run.error = error
-        self.emit(
-            "node_finished",
-            node_finished(
-                run,
-                self.title(run.node_id),
-                at=self.at,
-                status="failed",
-                outputs=None,
-                process_data=process_data,
-                error=error,
-                metadata=metadata,
-            ),
+        retry = retry_policy(self.graph.node_data(run.node_id))
+        if retry is None or run.attempt > retry[0]:
+            return False
+        error = result.error or "node failed"
+        data: dict[str, Any] = node_finished(
+            run,
+            self.graph.title(run.node_id),
+            at=self.at,
+            status="retry",
+            outputs=result.outputs,
+            process_data=result.process_data,
+            error=error,
+            metadata=result.metadata,
         )
-        self.finish("failed", error)
-
-    def check_ready(self, node_id: str, predecessor: str) -> None:
-        state, graph = self.state, self.graph
-        assert graph is not None
-        if node_id in state.nodes or node_id in self.queued or state.skipped.get(node_id):
-            return
-        decided = [state.edges.get(e.id) for e in graph.in_edges[node_id]]
-        if any(d is None for d in decided):
-            return
-        if "taken" in decided:
-            self.queued.add(node_id)
-            self.ready.append((node_id, predecessor))
-        else:
-            self.skip(node_id)
-
-    def skip(self, node_id: str) -> None:
-        """Mark a node skipped and propagate along its out-edges (no events, as in Dify)."""
-        assert self.graph is not None
-        self.state.skipped[node_id] = True
-        streaming.drop_session(self.state, node_id)
-        for edge in self.graph.out_edges[node_id]:
-            self.state.edges[edge.id] = "skipped"
-        for edge in self.graph.out_edges[node_id]:
-            self.check_ready(edge.target, node_id)
+        data.update(self.tags(scope_id))
+        data.update(
+            {
+                "id": stable_id(self.state.run_id, run.node_id, run.attempt, "retry")
+                if not scope_id
+                else stable_id(self.state.run_id, scope_id, run.node_id, run.attempt, "retry"),
+                "retry_index": run.attempt,
+            }
+        )
+        self.emit("node_retry", data)
+        run.attempt += 1
+        streaming.reset_buffers(scope_of(self.state, scope_id), run.node_id, run.attempt)
+        self.dispatch(scope_id, run, not_before=self.at + retry[1] / 1000.0)
+        return True

@@ -6,14 +6,26 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["NodeRun", "StreamState", "RunState", "RunStatus", "NodeStatus"]
+__all__ = [
+    "ContainerRun",
+    "Frame",
+    "NodeRun",
+    "NodeStatus",
+    "RunState",
+    "RunStatus",
+    "StreamBuffer",
+    "StreamState",
+    "TaskRef",
+    "TERMINAL_STATUSES",
+]
 
-RunStatus = Literal["running", "succeeded", "failed", "partial-succeeded", "stopped"]
-NodeStatus = Literal["running", "succeeded", "failed", "exception", "skipped"]
+RunStatus = Literal["running", "paused", "succeeded", "failed", "partial-succeeded", "stopped"]
+NodeStatus = Literal["running", "paused", "succeeded", "failed", "exception", "skipped"]
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "partial-succeeded", "stopped"})
 
 
 class NodeRun(BaseModel):
-    """One top-level node's execution (latest attempt)."""
+    """One node's execution in one scope (latest attempt)."""
 
     node_id: str
     node_type: str
@@ -27,16 +39,78 @@ class NodeRun(BaseModel):
     error: str | None = None
 
 
+class StreamBuffer(BaseModel):
+    """Streamed chunks of one ``[node, field]`` for the running attempt."""
+
+    attempt: int = 1
+    count: int = 0  # chunks accepted so far (the next expected index)
+    queued: list[str] = Field(default_factory=list)  # accepted, not yet forwarded
+    early: dict[str, str] = Field(default_factory=dict)  # index -> chunk that arrived ahead of a gap
+    forwarded: str = ""  # text already sent to the client
+
+
 class StreamState(BaseModel):
-    """Response-stream sessions (dify-dsl.md §4): queue[0] is the active one."""
+    """Response-stream sessions of one scope (dify-dsl.md §4): queue[0] is the active one."""
 
     queue: list[str] = Field(default_factory=list)
     activated: dict[str, bool] = Field(default_factory=dict)
     cursor: dict[str, int] = Field(default_factory=dict)
+    #: ``"node.field"`` -> chunks of a streaming producer that a template of this scope reads.
+    buffers: dict[str, StreamBuffer] = Field(default_factory=dict)
+
+
+class Frame(BaseModel):
+    """One iteration item or loop round: a child scope running a container's body."""
+
+    id: str
+    parent: str  # the scope the container node runs in ("" = the run's top level)
+    container: str  # the container's key (``ContainerRun`` key)
+    container_node: str
+    kind: Literal["iteration", "loop"]
+    index: int
+    started_at: float
+    #: Only what this frame produced; lookups fall through to the parent scopes.
+    variables: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    nodes: dict[str, NodeRun] = Field(default_factory=dict)
+    edges: dict[str, Literal["taken", "skipped"]] = Field(default_factory=dict)
+    skipped: dict[str, bool] = Field(default_factory=dict)
+    stream: StreamState = Field(default_factory=StreamState)
+    reached_break: bool = False
+
+
+class ContainerRun(BaseModel):
+    """The progress of one running iteration or loop node."""
+
+    node_id: str
+    scope: str
+    kind: Literal["iteration", "loop"]
+    started_at: float
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    items: list[Any] = Field(default_factory=list)
+    outputs: dict[str, Any] = Field(default_factory=dict)  # iteration: str(index) -> value; loop: outputs
+    scheduled: int = 0
+    completed: int = 0
+    parallel: int = 1
+    error_handle_mode: str = "terminated"
+    flatten: bool = True
+    loop_count: int = 0
+    frames: list[str] = Field(default_factory=list)
+
+
+class TaskRef(BaseModel):
+    """A dispatched node task the run waits for (keyed by its idempotency key)."""
+
+    scope: str
+    node_id: str
+    attempt: int
 
 
 class RunState(BaseModel):
-    """The state of one run, rebuilt by folding its inbox events through ``advance``."""
+    """The state of one run, rebuilt by folding its inbox events through ``advance``.
+
+    ``variables``, ``nodes``, ``edges``, ``skipped`` and ``stream`` belong to the top-level
+    scope; iteration items and loop rounds keep theirs in ``frames``.
+    """
 
     run_id: str
     task_id: str
@@ -63,13 +137,23 @@ class RunState(BaseModel):
     stream: StreamState = Field(default_factory=StreamState)
     outputs: dict[str, Any] = Field(default_factory=dict)
     answers: list[str] = Field(default_factory=list)
+    frames: dict[str, Frame] = Field(default_factory=dict)
+    containers: dict[str, ContainerRun] = Field(default_factory=dict)
+    tasks: dict[str, TaskRef] = Field(default_factory=dict)
+    #: ``"<scope>|<node_id>"`` of human-input nodes waiting for a submission.
+    paused: dict[str, bool] = Field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
-        """True once ``workflow_finished`` was emitted."""
-        return self.status != "running"
+        """True once ``workflow_finished`` was emitted (a paused run is not finished)."""
+        return self.status in TERMINAL_STATUSES
 
     @property
     def answer(self) -> str:
         """Chatflow answer: executed answer nodes' outputs concatenated in completion order."""
         return "".join(self.answers)
+
+    @property
+    def conversation_variables(self) -> dict[str, Any]:
+        """Current values of the conversation variables (to persist per conversation)."""
+        return dict(self.variables.get("conversation") or {})

@@ -1,43 +1,81 @@
-"""Response-stream ordering for answer / end nodes (dify-dsl.md §4), over final node outputs."""
+"""Response-stream ordering for answer / end nodes (dify-dsl.md §4), per scope.
+
+Streaming producers (an LLM's ``text``) deliver chunks through ``accept_chunk``; the active session
+forwards them in template order and never repeats them when the final value arrives.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from riverflow.engine.graph import RuntimeGraph
-from riverflow.engine.state import RunState
+from riverflow.engine.scopes import Scope
+from riverflow.engine.state import StreamBuffer
 from riverflow.engine.templates import to_markdown
 from riverflow.engine.variable_pool import MISSING, SYSTEM_NAMESPACES, lookup
 
-__all__ = ["ChunkSink", "activate_sessions", "flush", "drop_session"]
+__all__ = ["ChunkSink", "accept_chunk", "activate_sessions", "drop_session", "flush", "reset_buffers"]
 
 #: Receives ``(text, from_variable_selector)`` for each chunk, in stream order.
 ChunkSink = Callable[[str, list[str]], None]
 
 
-def activate_sessions(state: RunState, graph: RuntimeGraph) -> None:
+def activate_sessions(scope: Scope, graph: RuntimeGraph) -> None:
     """Queue every response node that now has a root path whose blocking edges are all taken.
 
     Newly active sessions queue in activation order, ties broken by node id.
     """
-    stream = state.stream
+    stream, edges, skipped = scope.stream, scope.edges, scope.skipped
     newly = []
     for node_id, path_sets in graph.blocking_sets.items():
-        if stream.activated.get(node_id) or state.skipped.get(node_id):
+        if node_id in stream.activated or node_id in skipped:
             continue
         for path in path_sets:
-            if all(state.edges.get(edge_id) == "taken" for edge_id in path):
+            if all(edges.get(edge_id) == "taken" for edge_id in path):
                 newly.append(node_id)
                 break
-    for node_id in sorted(newly):
-        stream.activated[node_id] = True
-        stream.queue.append(node_id)
+    if newly:
+        newly.sort()
+        for node_id in newly:
+            stream.activated[node_id] = True
+            stream.queue.append(node_id)
 
 
-def drop_session(state: RunState, node_id: str) -> None:
+def drop_session(scope: Scope, node_id: str) -> None:
     """Forget a queued session whose response node was skipped (its text never streams)."""
-    if node_id in state.stream.queue:
-        state.stream.queue.remove(node_id)
+    if node_id in scope.stream.queue:
+        scope.stream.queue.remove(node_id)
+
+
+def reset_buffers(scope: Scope, node_id: str, attempt: int) -> None:
+    """A new attempt of ``node_id`` starts: chunks of earlier attempts are stale."""
+    prefix = node_id + "."
+    for key, buffer in scope.stream.buffers.items():
+        if key.startswith(prefix) and buffer.attempt != attempt:
+            scope.stream.buffers[key] = StreamBuffer(attempt=attempt)
+
+
+def accept_chunk(
+    scope: Scope, graph: RuntimeGraph, node_id: str, attempt: int, field: str, index: int, text: str
+) -> bool:
+    """Buffer one streamed chunk if a template of this scope forwards it; False when dropped.
+
+    Chunks are taken in ``index`` order: duplicates are ignored, early ones wait for the gap.
+    """
+    key = f"{node_id}.{field}"
+    if key not in graph.streamed:
+        return False
+    buffer = scope.stream.buffers.get(key)
+    if buffer is None or buffer.attempt != attempt:
+        buffer = scope.stream.buffers[key] = StreamBuffer(attempt=attempt)
+    if index < buffer.count or str(index) in buffer.early:
+        return False
+    buffer.early[str(index)] = text
+    while str(buffer.count) in buffer.early:
+        buffer.queued.append(buffer.early.pop(str(buffer.count)))
+        buffer.count += 1
+    return True
 
 
 def _text_selector(graph: RuntimeGraph, node_id: str) -> list[str]:
@@ -45,25 +83,73 @@ def _text_selector(graph: RuntimeGraph, node_id: str) -> list[str]:
     return [node_id, "answer"] if graph.nodes[node_id].node_type == "answer" else [node_id, "output"]
 
 
-def _availability(state: RunState, graph: RuntimeGraph, owner: str) -> str:
-    if owner in SYSTEM_NAMESPACES:
-        return "ready"
-    if owner not in graph.nodes:
-        return "drop"  # container-internal or unknown node: never produced at top level
-    if state.skipped.get(owner):
-        return "drop"
-    run = state.nodes.get(owner)
-    if run is None or run.status == "running":
-        return "wait"
-    return "ready" if run.status in ("succeeded", "exception") else "drop"
+def _forward(buffer: StreamBuffer, selector: list[str], sink: ChunkSink) -> None:
+    for text in buffer.queued:
+        sink(text, selector)  # streamed pieces are forwarded as they are, even the empty final one
+        buffer.forwarded += text
+    buffer.queued = []
 
 
-def flush(state: RunState, graph: RuntimeGraph, sink: ChunkSink) -> None:
+def _segment(
+    scope: Scope,
+    graph: RuntimeGraph,
+    pool: Mapping[str, Any],
+    selector: tuple[str, ...],
+    sink: ChunkSink,
+    response_node: str,
+) -> bool:
+    """Emit what one variable segment can emit now; True when the segment is complete."""
+    owner = selector[0]
+    if owner in SYSTEM_NAMESPACES or owner not in graph.nodes:
+        # Namespaces, and values from enclosing scopes or the container (item, index, loop
+        # variables), exist before the frame starts; anything else is never produced here.
+        value = lookup(pool, selector)
+        if value is not MISSING:
+            text = to_markdown(value)
+            if text:
+                # sys / env values are attributed to the response node; a conversation variable
+                # keeps its own selector (Dify's v1-overwrite streaming test checks it).
+                attributed = (
+                    _text_selector(graph, response_node) if owner in ("sys", "env") else list(selector[:2])
+                )
+                sink(text, attributed)
+        return True
+    if owner in scope.skipped:
+        return True
+    run = scope.nodes.get(owner)
+    if run is None:
+        return False
+    key = ".".join(selector) if len(selector) == 2 else ""
+    buffer = scope.stream.buffers.get(key) if key else None
+    if run.status in ("running", "paused"):
+        if buffer is not None and buffer.attempt == run.attempt and buffer.queued:
+            _forward(buffer, list(selector[:2]), sink)
+        return False
+    if run.status not in ("succeeded", "exception"):
+        return True  # failed producer: its segment is dropped
+    value = lookup(pool, selector)
+    if buffer is not None and buffer.count:
+        _forward(buffer, list(selector[:2]), sink)
+        if value is not MISSING:
+            final = to_markdown(value)
+            # The result repeats the whole text: only what was not streamed yet is sent.
+            if len(final) > len(buffer.forwarded) and final.startswith(buffer.forwarded):
+                sink(final[len(buffer.forwarded) :], list(selector[:2]))
+                buffer.forwarded = final
+        return True
+    if value is not MISSING:
+        text = to_markdown(value)
+        if text:
+            sink(text, list(selector[:2]))
+    return True
+
+
+def flush(scope: Scope, graph: RuntimeGraph, pool: Mapping[str, Any], sink: ChunkSink) -> None:
     """Emit what the active session(s) can emit now, strictly in template order."""
-    stream = state.stream
+    stream = scope.stream
     while stream.queue:
         node_id = stream.queue[0]
-        if state.skipped.get(node_id):
+        if node_id in scope.skipped:
             stream.queue.pop(0)
             continue
         segments = graph.templates[node_id]
@@ -73,22 +159,8 @@ def flush(state: RunState, graph: RuntimeGraph, sink: ChunkSink) -> None:
             if seg.selector is None:
                 if seg.text:
                     sink(seg.text, _text_selector(graph, node_id))
-                i += 1
-                continue
-            status = _availability(state, graph, seg.selector[0])
-            if status == "wait":
+            elif not _segment(scope, graph, pool, seg.selector, sink, node_id):
                 break
-            if status == "ready":
-                value = lookup(state.variables, seg.selector)
-                if value is not MISSING:
-                    text = to_markdown(value)
-                    if text:
-                        attributed = (
-                            _text_selector(graph, node_id)
-                            if seg.selector[0] in SYSTEM_NAMESPACES
-                            else list(seg.selector[:2])
-                        )
-                        sink(text, attributed)
             i += 1
         stream.cursor[node_id] = i
         if i < len(segments):

@@ -7,7 +7,6 @@ import logging
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
-
 from riverflow.runtime.settings import NatsSettings
 
 __all__ = ["make_broker"]

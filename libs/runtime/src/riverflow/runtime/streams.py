@@ -5,7 +5,6 @@ from __future__ import annotations
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RawStreamMsg, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
-
 from riverflow.contracts import subjects
 
 __all__ = ["STREAMS", "INBOX_FULL_ERR_CODE", "ensure_streams", "read_subject"]

@@ -6,7 +6,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
 from riverflow.runtime.settings import TelemetrySettings
 
 __all__ = ["setup_telemetry"]

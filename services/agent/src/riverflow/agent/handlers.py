@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
 from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsRouter, PullSub
-from faststream.nats.annotations import NatsBroker
+from faststream.nats import JStream, NatsMessage, NatsRouter, PullSub
 from nats.js.api import ConsumerConfig
+from riverflow.agent.task_runner import TaskRunner
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
+from riverflow.contracts.events.v1 import NodeTaskRequested
 from riverflow.runtime.settings import NatsSettings
 
-__all__ = ["TASKS_DURABLE", "make_router", "not_implemented_result"]
+__all__ = ["TASKS_DURABLE", "make_router"]
 
 #: Durable pull consumer shared by every agent replica (replicas split the tasks).
 TASKS_DURABLE = "agent"
@@ -21,41 +23,41 @@ TASKS_DURABLE = "agent"
 _NODE_TASKS = JStream(subjects.NODE_TASKS_STREAM, declare=False)
 
 
-def not_implemented_result(task: NodeTaskRequested) -> NodeTaskResult:
-    """A clean failure, so a run that reaches an unimplemented node ends instead of hanging."""
-    return NodeTaskResult(
-        event_id=task.idempotency_key,
-        run_id=task.run_id,
-        node_id=task.node_id,
-        attempt=task.attempt,
-        status="failed",
-        error=f"{task.node_type} is not implemented yet",
-        error_type="NotImplemented",
-        at=time.time(),
-    )
+@contextlib.asynccontextmanager
+async def _keep_alive(msg: NatsMessage, every: float) -> AsyncIterator[None]:
+    """Tell JetStream the task is still being worked on, so a long model call is not redelivered."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
-def make_router(nats: NatsSettings) -> NatsRouter:
-    """The agent service's NATS routes, with consumer limits from ``nats``."""
+def make_router(nats: NatsSettings, runner: Callable[[], TaskRunner], max_workers: int = 16) -> NatsRouter:
+    """The agent service's NATS routes; ``runner`` gives the task runner once the service is wired."""
     router = NatsRouter()
 
     @router.subscriber(
         subjects.node_task("agent", "*"),
         stream=_NODE_TASKS,
         durable=TASKS_DURABLE,
-        pull_sub=PullSub(),
+        pull_sub=PullSub(batch_size=1, timeout=5.0),
         config=ConsumerConfig(max_ack_pending=nats.max_in_flight, ack_wait=nats.ack_wait_seconds),
+        max_workers=max_workers,
         # A failed handler is redelivered; REJECT (the default) would drop the task for good.
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def handle_node_task(task: NodeTaskRequested, broker: NatsBroker) -> None:
-        result = not_implemented_result(task)
-        # Msg id = idempotency key: a redelivered task republishes a result JetStream drops as a duplicate.
-        await broker.publish(
-            result,
-            subjects.run_inbox(task.run_id),
-            headers={"Nats-Msg-Id": task.idempotency_key},
-            stream=subjects.RUN_INBOX_STREAM,
-        )
+    async def handle_node_task(task: NodeTaskRequested, msg: NatsMessage) -> None:
+        async with _keep_alive(msg, max(1.0, nats.ack_wait_seconds / 3)):
+            await runner().run(task)
 
     return router

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 
+from riverflow.agent.adapters.litellm_model import preload
+from riverflow.agent.assembly import build_runner
 from riverflow.agent.handlers import make_router
 from riverflow.agent.settings import AgentSettings
+from riverflow.agent.task_runner import TaskRunner
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
 from riverflow.runtime.logs import setup_logging
@@ -21,9 +24,12 @@ SERVICE = "agent"
 async def serve(settings: AgentSettings, stop: asyncio.Event) -> None:
     """Run the service until ``stop`` is set, then shut down in reverse order."""
     logger = setup_logging(SERVICE, settings.log_level)
+    # litellm takes seconds to import: start now, in a thread; the first model call waits for it.
+    preload()
     tracer_provider = setup_telemetry(SERVICE, settings.telemetry)
     broker = make_broker(settings.nats, service_name=SERVICE, tracer_provider=tracer_provider)
-    broker.include_router(make_router(settings.nats))
+    wired: list[TaskRunner] = []
+    broker.include_router(make_router(settings.nats, lambda: wired[0], settings.max_workers))
     ready = asyncio.Event()
     health = HealthServer(settings.host, settings.health_port, ready.is_set) if settings.health_port else None
     try:
@@ -31,11 +37,18 @@ async def serve(settings: AgentSettings, stop: asyncio.Event) -> None:
             # Liveness answers while we connect; readiness waits for the broker.
             await health.start()
         connection = await broker.connect()
+        js = connection.jetstream()
         # Streams first: the task consumer binds to RF_NODE_TASKS and results go to RF_RUN_INBOX.
-        await ensure_streams(connection.jetstream())
+        await ensure_streams(js)
+        wired.append(await build_runner(settings, js, broker))
         await broker.start()
         ready.set()
-        logger.info("agent ready: nats=%s health=%s", settings.nats.url, settings.health_port or "off")
+        logger.info(
+            "agent ready: nats=%s health=%s default model=%s",
+            settings.nats.url,
+            settings.health_port or "off",
+            settings.default_model_base_url or "none",
+        )
         await stop.wait()
         logger.info("agent stopping")
     finally:

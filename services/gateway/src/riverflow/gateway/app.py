@@ -7,20 +7,56 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from opentelemetry.trace import TracerProvider
+from riverflow.gateway.adapters.credential_mirror import InMemoryCredentialMirror
+from riverflow.gateway.adapters.memory_knowledge import InMemoryKnowledge
 from riverflow.gateway.api.console import apps as console_apps
+from riverflow.gateway.api.console import auth as console_auth
+from riverflow.gateway.api.console import keys as console_keys
+from riverflow.gateway.api.console import providers as console_providers
+from riverflow.gateway.api.console import versions as console_versions
+from riverflow.gateway.api.console import workspaces as console_workspaces
 from riverflow.gateway.api.deps import Services
-from riverflow.gateway.api.service import workflows
+from riverflow.gateway.api.service import (
+    app_info,
+    audio,
+    chat,
+    conversations,
+    files,
+    knowledge,
+    messages,
+    workflows,
+)
 from riverflow.gateway.console_auth import bootstrap_console_token
 from riverflow.gateway.errors import install_error_handlers
 from riverflow.gateway.middleware import BodyLimitMiddleware, TracingMiddleware
-from riverflow.gateway.ports import RunBus, Store
-from riverflow.gateway.relay import RunRecorder
+from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store
+from riverflow.gateway.rate_limit import RateLimiter
+from riverflow.gateway.run_recorder import RunRecorder
+from riverflow.gateway.secret_key import load_secret_box
 from riverflow.gateway.settings import GatewaySettings
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("riverflow.gateway")
+
+_ROUTERS = (
+    chat,
+    workflows,
+    files,
+    messages,
+    conversations,
+    app_info,
+    audio,
+    knowledge,
+    console_auth,
+    console_workspaces,
+    console_apps,
+    console_versions,
+    console_keys,
+    console_providers,
+)
 
 
 def create_app(
@@ -30,8 +66,11 @@ def create_app(
     *,
     prepare_store: Callable[[], Awaitable[None]] | None = None,
     tracer_provider: TracerProvider | None = None,
+    knowledge_backend: KnowledgeBackend | None = None,
+    mirror: CredentialMirror | None = None,
 ) -> FastAPI:
-    """Build the app; on startup it prepares the store, the console token and the bus.
+    """Build the app; on startup it prepares the store, the console token, the secret key and the
+    bus, and starts recording run events.
 
     ``prepare_store`` (e.g. Alembic migrations) runs first; the bus is started and closed with the app.
     Request spans use ``tracer_provider`` (default: the global one).
@@ -40,7 +79,11 @@ def create_app(
         settings=settings,
         store=store,
         bus=bus,
-        recorder=RunRecorder(bus, store, settings.blocking_timeout_seconds),
+        recorder=RunRecorder(store),
+        knowledge=knowledge_backend or InMemoryKnowledge(),
+        mirror=mirror or InMemoryCredentialMirror(),
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+        login_limiter=RateLimiter(settings.login_attempts_per_minute),
     )
 
     @asynccontextmanager
@@ -50,23 +93,41 @@ def create_app(
         svc.workspace_id = await store.ensure_workspace()
         configured = settings.console_token.get_secret_value() if settings.console_token else None
         await bootstrap_console_token(store, settings.data_dir, configured, log)
+        svc.secret_box = load_secret_box(settings, log)
         await bus.start()
+        await bus.consume_events(svc.recorder.handle)
         try:
             yield
         finally:
-            await svc.recorder.drain()
             await bus.close()
 
-    app = FastAPI(title="Riverflow gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Riverflow gateway",
+        version="1",
+        description="Dify's Service API (/v1, app and dataset keys) and the console API (/console/api).",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.services = svc
     install_error_handlers(app)
-    app.include_router(workflows.router)
-    app.include_router(console_apps.router)
+    for module in _ROUTERS:
+        app.include_router(module.router)
 
     @app.get("/health", include_in_schema=False)
+    @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    @app.get("/readyz", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        # Ready once the bus is connected: a gateway that cannot publish runs takes no traffic.
+        if getattr(svc.bus, "is_connected", True):
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "not ready"}, status_code=503)
+
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
+    )
     app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)
     return app

@@ -9,12 +9,12 @@ from pathlib import Path
 from riverflow.gateway.credentials import hash_secret, new_console_token
 from riverflow.gateway.ports import Store
 
-__all__ = ["bootstrap_console_token", "TOKEN_FILE_NAME"]
+__all__ = ["bootstrap_console_token", "write_private", "TOKEN_FILE_NAME"]
 
 TOKEN_FILE_NAME = "console-token"
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -43,6 +43,6 @@ async def bootstrap_console_token(
             return path
     token = new_console_token()
     await store.add_console_token(hash_secret(token))
-    _write_private(path, token)
+    write_private(path, token)
     log.info("console token: generated, written to %s (mode 0600)", path.resolve())
     return path

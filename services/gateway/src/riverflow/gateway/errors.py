@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from riverflow.gateway.ports import BusUnavailable, RunQueueFull
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = ["ApiError", "error_response", "install_error_handlers", "unauthorized"]
@@ -26,6 +27,8 @@ _STATUS_CODES = {
     405: ("method_not_allowed", "The method is not allowed for the requested URL."),
     413: ("request_entity_too_large", "The data value transmitted exceeds the capacity limit."),
     415: ("unsupported_media_type", "The server does not support the media type transmitted in the request."),
+    422: ("invalid_param", "The request was well-formed but could not be processed."),
+    429: ("too_many_requests", "Too many requests. Please try again later."),
     500: (
         "internal_server_error",
         "The server encountered an internal error and was unable to complete your request. "
@@ -105,6 +108,19 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(_from_status(500))
 
+    async def on_queue_full(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(
+            ApiError(429, "too_many_requests", "Too many runs are waiting; retry in a moment.")
+        )
+
+    async def on_bus_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("run not accepted, the bus is unavailable: %s", exc)
+        return error_response(
+            ApiError(503, "service_unavailable", "The run could not be accepted right now; retry shortly.")
+        )
+
+    app.add_exception_handler(RunQueueFull, on_queue_full)
+    app.add_exception_handler(BusUnavailable, on_bus_unavailable)
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -6,11 +6,13 @@ import functools
 
 import uvicorn
 from fastapi import FastAPI
+from riverflow.gateway.adapters.credential_mirror import InMemoryCredentialMirror
 from riverflow.gateway.adapters.memory_bus import InMemoryRunBus
+from riverflow.gateway.adapters.memory_knowledge import InMemoryKnowledge
 from riverflow.gateway.adapters.sql_database import make_engine, migrate
 from riverflow.gateway.adapters.sql_store import SqlStore
 from riverflow.gateway.app import create_app
-from riverflow.gateway.ports import RunBus
+from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus
 from riverflow.gateway.settings import GatewaySettings
 from riverflow.runtime.logs import setup_logging
 from riverflow.runtime.telemetry import setup_telemetry
@@ -20,13 +22,24 @@ __all__ = ["build", "main"]
 SERVICE = "gateway"
 
 
-def _bus(settings: GatewaySettings, tracer_provider: object) -> RunBus:
+def _bus(settings: GatewaySettings, tracer_provider: object) -> tuple[RunBus, CredentialMirror]:
     if settings.bus == "memory":
-        return InMemoryRunBus()
+        return InMemoryRunBus(), InMemoryCredentialMirror()
+    from riverflow.gateway.adapters.credential_mirror import NatsCredentialMirror
     from riverflow.gateway.adapters.nats_bus import NatsRunBus
     from riverflow.runtime.broker import make_broker
 
-    return NatsRunBus(make_broker(settings.nats, service_name=SERVICE, tracer_provider=tracer_provider))
+    broker = make_broker(settings.nats, service_name=SERVICE, tracer_provider=tracer_provider)
+    bus = NatsRunBus(broker, recorder_durable=settings.recorder_durable)
+    return bus, NatsCredentialMirror(broker)
+
+
+def _knowledge(settings: GatewaySettings) -> KnowledgeBackend:
+    if settings.knowledge == "grpc":
+        from riverflow.gateway.adapters.grpc_knowledge import GrpcKnowledge
+
+        return GrpcKnowledge(settings.rag_target)
+    return InMemoryKnowledge()
 
 
 def build(settings: GatewaySettings | None = None) -> FastAPI:
@@ -35,12 +48,15 @@ def build(settings: GatewaySettings | None = None) -> FastAPI:
     setup_logging(SERVICE, settings.log_level)
     provider = setup_telemetry(SERVICE, settings.telemetry)
     engine = make_engine(settings.resolved_database_url())
+    bus, mirror = _bus(settings, provider)
     return create_app(
         settings,
         SqlStore(engine),
-        _bus(settings, provider),
+        bus,
         prepare_store=functools.partial(migrate, engine),
         tracer_provider=provider,
+        knowledge_backend=_knowledge(settings),
+        mirror=mirror,
     )
 
 

@@ -57,20 +57,27 @@ def _too_large_body(limit: int) -> bytes:
     ).encode()
 
 
-class BodyLimitMiddleware:
-    """Answers 413 (Dify error body) for bodies over ``max_bytes``, declared or streamed."""
+#: Routes that take files: they get ``upload_bytes`` and check per-type limits themselves.
+UPLOAD_SUFFIXES = ("/files/upload", "/audio-to-text", "/create-by-file", "/create_by_file")
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+
+class BodyLimitMiddleware:
+    """Answers 413 (Dify error body) for bodies over ``max_bytes`` (``upload_bytes`` on upload
+    routes), declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None) -> None:
+        self.app, self.default_bytes = app, max_bytes
+        self.upload_bytes = upload_bytes if upload_bytes is not None else max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_bytes if scope["path"].endswith(UPLOAD_SUFFIXES) else self.default_bytes
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit)
             return
         # Unknown length (chunked): read the body up front, refusing it past the limit.
         if declared is None and headers.get(b"transfer-encoding", b"").lower() == b"chunked":
@@ -80,8 +87,8 @@ class BodyLimitMiddleware:
                 if message["type"] != "http.request":
                     return
                 size += len(message.get("body", b""))
-                if size > self.max_bytes:
-                    await self._reject(send)
+                if size > limit:
+                    await self._reject(send, limit)
                     return
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -100,8 +107,8 @@ class BodyLimitMiddleware:
             return
         await self.app(scope, receive, send)
 
-    async def _reject(self, send: Send) -> None:
-        body = _too_large_body(self.max_bytes)
+    async def _reject(self, send: Send, limit: int) -> None:
+        body = _too_large_body(limit)
         await send(
             {
                 "type": "http.response.start",

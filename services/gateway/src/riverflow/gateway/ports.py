@@ -1,14 +1,62 @@
-"""The gateway's ports: the run bus and the store, each a small Protocol with several adapters."""
+"""The gateway's ports: the run bus and the store (apps, runs, chat, accounts), each a small Protocol."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from riverflow.contracts.events.v1 import RunEvent, RunRequested
-from riverflow.gateway.records import ApiKeyRecord, AppRecord, NewApp, RunRecord, VersionRecord
+from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunStopRequested
+from riverflow.gateway.account_records import (
+    AccountRecord,
+    MemberRecord,
+    ProviderCredentialRecord,
+    SessionRecord,
+)
+from riverflow.gateway.chat_records import (
+    ConversationRecord,
+    EndUserRecord,
+    FeedbackRecord,
+    FileRecord,
+    MessageRecord,
+)
+from riverflow.gateway.records import (
+    ApiKeyRecord,
+    AppRecord,
+    DraftRecord,
+    NewApp,
+    NodeExecutionRecord,
+    RunQuery,
+    RunRecord,
+    VersionRecord,
+    WorkspaceRecord,
+)
 
-__all__ = ["RunBus", "Store"]
+__all__ = [
+    "BusUnavailable",
+    "RunQueueFull",
+    "RunBus",
+    "EventHandler",
+    "AppStore",
+    "RunStore",
+    "ChatStore",
+    "AccountStore",
+    "Store",
+    "CredentialMirror",
+    "KnowledgeBackend",
+    "DocumentFile",
+]
+
+class RunQueueFull(Exception):
+    """The runs waiting for an orchestrator reached their limit: refuse, don't queue more."""
+
+
+class BusUnavailable(Exception):
+    """The bus did not take the request (broker down or not answering); nothing was started."""
+
+
+#: Called once per run event by ``RunBus.consume_events``; raising means "deliver it again".
+EventHandler = Callable[[RunEvent], Awaitable[None]]
 
 
 class RunBus(Protocol):
@@ -22,6 +70,10 @@ class RunBus(Protocol):
         """Hand the request over; publishing the same ``run_id`` twice starts one run."""
         ...
 
+    async def publish_stop(self, stop: RunStopRequested) -> None:
+        """Ask the run to stop (it ends ``stopped``); unknown or finished runs ignore it."""
+        ...
+
     def events(self, run_id: str) -> AsyncIterator[RunEvent]:
         """The run's events from its first one, in ``seq`` order, ending after the terminal event.
 
@@ -29,43 +81,222 @@ class RunBus(Protocol):
         """
         ...
 
+    async def consume_events(self, handler: EventHandler) -> None:
+        """Deliver every run's events to ``handler`` at least once, surviving gateway restarts
+        (the NATS bus uses a durable consumer shared by all gateway replicas)."""
+        ...
 
-class Store(Protocol):
-    """Persistence of workspaces, apps, keys, console tokens and finished runs.
 
-    Every method is one transaction: a failed call leaves nothing behind.
-    """
+class AppStore(Protocol):
+    """Workspaces, apps, drafts and versions, keys and console tokens."""
 
     async def ensure_workspace(self, name: str = "default") -> str: ...
+    async def create_workspace(self, name: str) -> WorkspaceRecord: ...
+    async def get_workspace(self, workspace_id: str) -> WorkspaceRecord | None: ...
+    async def create_app(self, new: NewApp) -> tuple[AppRecord, VersionRecord, ApiKeyRecord | None]: ...
+    async def list_apps(self, workspace_id: str) -> list[AppRecord]:
+        """Live (not deleted) apps, oldest first."""
+        ...
 
-    async def create_app(self, new: NewApp) -> tuple[AppRecord, VersionRecord, ApiKeyRecord]: ...
+    async def get_app(self, app_id: str) -> AppRecord | None:
+        """The app, deleted ones included (their status says so)."""
+        ...
 
-    async def list_apps(self, workspace_id: str) -> list[AppRecord]: ...
-
-    async def get_app(self, app_id: str) -> AppRecord | None: ...
-
+    async def update_app(self, app_id: str, **fields: Any) -> AppRecord | None: ...
+    async def delete_app(self, app_id: str) -> bool: ...
     async def published_version(self, app_id: str) -> VersionRecord | None: ...
+    async def get_version(self, app_id: str, version_id: str) -> VersionRecord | None: ...
+    async def list_versions(self, app_id: str) -> list[VersionRecord]:
+        """Published versions, newest first."""
+        ...
 
+    async def publish(self, app_id: str, dsl: str) -> VersionRecord: ...
+    async def get_draft(self, app_id: str) -> DraftRecord | None: ...
+    async def save_draft(self, app_id: str, dsl: str) -> DraftRecord: ...
     async def create_api_key(
         self, *, type: str, workspace_id: str, app_id: str | None, key_hash: str, prefix: str
     ) -> ApiKeyRecord: ...
-
     async def find_api_key(self, key_hash: str, type: str) -> ApiKeyRecord | None:
         """The live (not revoked) key of that type with that hash."""
         ...
 
+    async def list_api_keys(self, workspace_id: str, type: str, app_id: str | None) -> list[ApiKeyRecord]: ...
+    async def revoke_api_key(self, key_id: str, workspace_id: str, app_id: str | None) -> bool: ...
     async def add_console_token(self, token_hash: str) -> None: ...
-
     async def has_console_tokens(self) -> bool: ...
-
     async def console_token_valid(self, token_hash: str) -> bool: ...
 
-    async def create_run(self, run: RunRecord) -> None: ...
 
+class RunStore(Protocol):
+    """Workflow runs and their node executions."""
+
+    async def create_run(self, run: RunRecord) -> None: ...
     async def finish_run(self, run: RunRecord) -> None:
         """Write the run's final fields (status, outputs, error, timings)."""
         ...
 
     async def get_run(self, app_id: str, run_id: str) -> RunRecord | None:
         """The run, only if it belongs to ``app_id``."""
+        ...
+
+    async def get_run_any(self, run_id: str) -> RunRecord | None: ...
+    async def get_run_by_task(self, app_id: str, task_id: str) -> RunRecord | None: ...
+    async def list_runs(self, app_id: str, query: RunQuery) -> tuple[list[RunRecord], int]:
+        """A page of the app's runs, newest first, and the total matching ``query``."""
+        ...
+
+    async def save_node_execution(self, execution: NodeExecutionRecord) -> None:
+        """Insert, or replace the one with the same id (events may be delivered twice)."""
+        ...
+
+    async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]: ...
+
+
+class ChatStore(Protocol):
+    """End users, conversations, messages, feedback and files; every read is scoped by app."""
+
+    async def ensure_end_user(self, app_id: str, session_id: str) -> EndUserRecord: ...
+    async def get_end_user(self, app_id: str, end_user_id: str) -> EndUserRecord | None: ...
+    async def create_conversation(self, conversation: ConversationRecord) -> None: ...
+    async def get_conversation(self, app_id: str, conversation_id: str) -> ConversationRecord | None: ...
+    async def update_conversation(self, conversation: ConversationRecord) -> None: ...
+    async def list_conversations(
+        self, app_id: str, user: str, *, last_id: str | None, limit: int, sort_by: str
+    ) -> tuple[list[ConversationRecord], bool]:
+        """A page after ``last_id`` and whether more follow; raises LookupError for an unknown cursor."""
+        ...
+
+    async def delete_conversation(self, app_id: str, conversation_id: str) -> bool: ...
+    async def create_message(self, message: MessageRecord) -> None: ...
+    async def get_message(self, app_id: str, message_id: str) -> MessageRecord | None: ...
+    async def get_message_by_run(self, run_id: str) -> MessageRecord | None: ...
+    async def update_message(self, message: MessageRecord) -> None: ...
+    async def list_messages(
+        self, conversation_id: str, *, first_id: str | None, limit: int
+    ) -> tuple[list[MessageRecord], bool]:
+        """Up to ``limit`` messages before ``first_id`` (newest page first), oldest first in the page."""
+        ...
+
+    async def set_feedback(self, feedback: FeedbackRecord | None, message_id: str) -> None:
+        """Store the message's feedback; None removes it."""
+        ...
+
+    async def get_feedback(self, message_id: str) -> FeedbackRecord | None: ...
+    async def list_feedbacks(self, app_id: str, *, page: int, limit: int) -> list[FeedbackRecord]: ...
+    async def create_file(self, file: FileRecord) -> None: ...
+    async def get_file(self, file_id: str) -> FileRecord | None: ...
+
+
+class AccountStore(Protocol):
+    """Console accounts, memberships, login sessions and encrypted provider credentials."""
+
+    async def create_account(self, email: str, name: str, password_hash: str) -> AccountRecord:
+        """Raises ValueError when the e-mail is taken."""
+        ...
+
+    async def find_account(self, email: str) -> AccountRecord | None: ...
+    async def get_account(self, account_id: str) -> AccountRecord | None: ...
+    async def set_member(self, workspace_id: str, account_id: str, role: str) -> MemberRecord: ...
+    async def get_member(self, workspace_id: str, account_id: str) -> MemberRecord | None: ...
+    async def list_members(self, workspace_id: str) -> list[MemberRecord]: ...
+    async def remove_member(self, workspace_id: str, account_id: str) -> bool: ...
+    async def list_account_workspaces(self, account_id: str) -> list[tuple[WorkspaceRecord, str]]: ...
+    async def create_session(
+        self, token_hash: str, account_id: str, workspace_id: str, expires_at: float
+    ) -> SessionRecord: ...
+    async def find_session(self, token_hash: str) -> SessionRecord | None:
+        """The live, unexpired session with that token hash."""
+        ...
+
+    async def switch_session(self, session_id: str, workspace_id: str) -> None: ...
+    async def revoke_session(self, session_id: str) -> None: ...
+    async def set_credentials(self, workspace_id: str, provider: str, sealed: bytes) -> None: ...
+    async def get_credentials(self, workspace_id: str, provider: str) -> ProviderCredentialRecord | None: ...
+    async def list_credentials(self, workspace_id: str) -> list[ProviderCredentialRecord]: ...
+    async def delete_credentials(self, workspace_id: str, provider: str) -> bool: ...
+
+
+class Store(AppStore, RunStore, ChatStore, AccountStore, Protocol):
+    """Everything the gateway persists. Every method is one transaction: a failed call leaves
+    nothing behind."""
+
+
+class CredentialMirror(Protocol):
+    """Where the agent service reads provider credentials (sealed): a JetStream KV bucket."""
+
+    async def put(self, workspace_id: str, provider: str, sealed: bytes) -> None: ...
+
+    async def delete(self, workspace_id: str, provider: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """An uploaded document for ``create-by-file``."""
+
+    filename: str
+    mime_type: str
+    content: bytes
+
+
+class KnowledgeBackend(Protocol):
+    """Knowledge bases (Dify datasets), owned by the rag service; every call is scoped to a workspace.
+
+    Values are Dify's Knowledge API objects (Dataset, Document, Segment, retrieve records) as dicts;
+    failures raise ``ApiError`` with Dify's codes (``dataset_name_duplicate``...). ``None``/False
+    means "not found in this workspace".
+    """
+
+    async def create_dataset(self, workspace_id: str, fields: dict[str, Any]) -> dict[str, Any]: ...
+    async def list_datasets(
+        self, workspace_id: str, *, page: int, limit: int, keyword: str | None
+    ) -> tuple[list[dict[str, Any]], int]: ...
+    async def get_dataset(self, workspace_id: str, dataset_id: str) -> dict[str, Any] | None: ...
+    async def update_dataset(
+        self, workspace_id: str, dataset_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None: ...
+    async def delete_dataset(self, workspace_id: str, dataset_id: str) -> bool: ...
+    async def create_document(
+        self,
+        workspace_id: str,
+        dataset_id: str,
+        *,
+        name: str,
+        config: dict[str, Any],
+        text: str | None = None,
+        file: DocumentFile | None = None,
+    ) -> dict[str, Any] | None:
+        """``{"document": ..., "batch": ...}`` from ``text`` or ``file``; indexing may go on after
+        the call returns."""
+        ...
+
+    async def list_documents(
+        self, workspace_id: str, dataset_id: str, *, page: int, limit: int, keyword: str | None
+    ) -> tuple[list[dict[str, Any]], int] | None: ...
+    async def indexing_status(
+        self, workspace_id: str, dataset_id: str, batch: str
+    ) -> list[dict[str, Any]] | None: ...
+    async def delete_document(self, workspace_id: str, dataset_id: str, document_id: str) -> bool: ...
+    async def create_segments(
+        self, workspace_id: str, dataset_id: str, document_id: str, segments: list[dict[str, Any]]
+    ) -> list[dict[str, Any]] | None: ...
+    async def list_segments(
+        self,
+        workspace_id: str,
+        dataset_id: str,
+        document_id: str,
+        *,
+        page: int,
+        limit: int,
+        keyword: str | None,
+    ) -> tuple[list[dict[str, Any]], int] | None: ...
+    async def update_segment(
+        self, workspace_id: str, dataset_id: str, document_id: str, segment_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None: ...
+    async def delete_segment(
+        self, workspace_id: str, dataset_id: str, document_id: str, segment_id: str
+    ) -> bool: ...
+    async def retrieve(
+        self, workspace_id: str, dataset_id: str, query: str, retrieval_model: dict[str, Any] | None
+    ) -> list[dict[str, Any]] | None:
+        """Retrieve records (``{segment, score, ...}``), best first."""
         ...

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AppRecord", "VersionRecord", "ApiKeyRecord", "RunRecord", "NewApp"]
+__all__ = [
+    "AppRecord",
+    "VersionRecord",
+    "ApiKeyRecord",
+    "RunRecord",
+    "NewApp",
+    "WorkspaceRecord",
+    "DraftRecord",
+    "NodeExecutionRecord",
+    "RunQuery",
+]
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,27 @@ class AppRecord:
     description: str
     icon: str
     created_at: float
+    #: ``normal`` or ``deleted`` (a deleted app keeps its rows; its keys answer 403).
+    status: str = "normal"
+    enable_api: bool = True
+    updated_at: float | None = None
+
+
+@dataclass(frozen=True)
+class WorkspaceRecord:
+    id: str
+    name: str
+    created_at: float
+    status: str = "normal"
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    """The app's editable DSL; publishing copies it into a new numbered version."""
+
+    app_id: str
+    dsl: str
+    updated_at: float
 
 
 @dataclass(frozen=True)
@@ -38,6 +69,7 @@ class ApiKeyRecord:
     app_id: str | None
     created_at: float
     revoked: bool = False
+    last_used_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -50,8 +82,9 @@ class NewApp:
     description: str
     icon: str
     dsl: str
-    key_hash: str
-    key_prefix: str
+    #: The app key made with it; None creates the app without a key.
+    key_hash: str | None
+    key_prefix: str = ""
 
 
 @dataclass
@@ -71,3 +104,47 @@ class RunRecord:
     total_tokens: int = 0
     finished_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: ``workflow``, ``advanced-chat``, ``chat``, ``agent-chat`` or ``completion``.
+    mode: str = "workflow"
+    conversation_id: str | None = None
+    message_id: str | None = None
+    end_user_id: str | None = None
+    exceptions_count: int = 0
+    #: ``service-api`` or ``console`` (runs started from the console's debugger).
+    created_from: str = "service-api"
+
+
+@dataclass
+class NodeExecutionRecord:
+    """One node's execution, from its ``node_finished`` event (logs and run detail)."""
+
+    id: str
+    run_id: str
+    app_id: str
+    node_id: str
+    node_type: str
+    title: str
+    index: int
+    status: str
+    created_at: float
+    inputs: dict[str, Any] | None = None
+    outputs: dict[str, Any] | None = None
+    process_data: dict[str, Any] | None = None
+    error: str | None = None
+    elapsed_time: float = 0.0
+    execution_metadata: dict[str, Any] = field(default_factory=dict)
+    finished_at: float | None = None
+    predecessor_node_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    """Filters of ``GET /workflows/logs`` (times are Unix seconds)."""
+
+    keyword: str | None = None
+    status: str | None = None
+    created_after: float | None = None
+    created_before: float | None = None
+    user: str | None = None
+    page: int = 1
+    limit: int = 20

@@ -30,33 +30,43 @@ def build_run_request(
     user: str,
     files: list[Any] | None = None,
     invoke_from: str = "service-api",
+    *,
+    dsl: str | None = None,
+    system: dict[str, Any] | None = None,
+    conversation_variables: dict[str, Any] | None = None,
 ) -> RunRequested:
-    """The self-contained ``RunRequested``: DSL text, inputs and the ``sys.*`` values."""
+    """The self-contained ``RunRequested``: DSL text (``dsl`` overrides the version's), inputs and
+    the ``sys.*`` values (``system`` adds to them: query, conversation_id, message_id...)."""
     run_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
-    system = {
+    values = {
         "user_id": user,
         "app_id": app.id,
         "workflow_id": version.id,
         "workflow_run_id": run_id,
+        "workspace_id": app.workspace_id,
         "files": list(files or []),
     }
+    values.update(system or {})
     return RunRequested(
         event_id=run_id,
         run_id=run_id,
         task_id=task_id,
         app_id=app.id,
+        workspace_id=app.workspace_id,
         app_mode=app.mode,
         workflow_id=version.id,
-        dsl=version.dsl,
+        dsl=dsl if dsl is not None else version.dsl,
         inputs=inputs,
         user=user,
-        system=system,
+        system=values,
+        conversation_variables=conversation_variables,
         invoke_from=invoke_from,
         at=time.time(),
     )
 
 
-def new_run_record(request: RunRequested) -> RunRecord:
+def new_run_record(request: RunRequested, **fields: Any) -> RunRecord:
+    """The ``running`` record of ``request`` (``fields``: mode, conversation and message ids...)."""
     return RunRecord(
         id=request.run_id,
         app_id=request.app_id,
@@ -66,6 +76,8 @@ def new_run_record(request: RunRequested) -> RunRecord:
         inputs=request.inputs,
         user=request.user,
         created_at=request.at,
+        mode=request.app_mode,
+        **fields,
     )
 
 

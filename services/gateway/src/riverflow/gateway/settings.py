@@ -30,7 +30,34 @@ class GatewaySettings(ServiceSettings):
     bus: Literal["nats", "memory"] = "nats"
     ping_interval_seconds: float = 10.0
     blocking_timeout_seconds: float = 600.0
+    #: JSON and form bodies; uploads (files, audio, documents) have ``max_upload_bytes``.
     max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 105 * 1024 * 1024
+    #: Per-type upload limits in MB, as Dify's ``system_parameters``.
+    file_size_limit_mb: int = 15
+    image_file_size_limit_mb: int = 10
+    audio_file_size_limit_mb: int = 50
+    video_file_size_limit_mb: int = 100
+    #: Requests per minute per API key (app or dataset) and per console login attempt source.
+    rate_limit_per_minute: int = 600
+    login_attempts_per_minute: int = 10
+    session_ttl_seconds: float = 30 * 24 * 3600.0
+    #: Key of the provider-credential encryption (``RIVERFLOW_SECRET_KEY``); generated into
+    #: ``<data_dir>/secret-key`` when unset.
+    secret_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("RIVERFLOW_SECRET_KEY", "secret_key")
+    )
+    #: Durable JetStream consumer of run events shared by the gateway replicas (the recorder).
+    recorder_durable: str = "gateway-recorder"
+    #: How long a request waits for the recorder before answering (read-your-writes).
+    recorder_wait_seconds: float = 5.0
+    #: ``memory`` (reference implementation, in-process) or ``grpc`` (the rag service).
+    knowledge: Literal["memory", "grpc"] = "memory"
+    rag_target: str = "127.0.0.1:50051"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file under ``data_dir``."""

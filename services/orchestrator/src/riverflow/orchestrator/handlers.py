@@ -1,23 +1,33 @@
-"""Subject → function: the run inbox, and node tasks the orchestrator owns but cannot run yet."""
+"""Subject → function: the run inbox, and the node tasks the orchestrator executes (code, http-request)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 
 from faststream import AckPolicy
-from faststream.nats import JStream, NatsMessage, NatsRouter, PullSub
+from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from faststream.nats.annotations import NatsBroker as Broker
 from nats.js.api import ConsumerConfig
-
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult, parse_inbox_event
+from riverflow.contracts.events.v1 import NodeTaskRequested, parse_inbox_event
 from riverflow.orchestrator.run_advancer import RunAdvancer
 from riverflow.orchestrator.settings import OrchestratorSettings
+from riverflow.orchestrator.tasks import TaskRegistry, fit_result, result_of
+from riverflow.orchestrator.tasks.wiring import build_task_registry
 
 __all__ = ["build_router"]
 
 
-def build_router(advancer: RunAdvancer, settings: OrchestratorSettings) -> NatsRouter:
-    """Routes for one orchestrator replica. Replicas share the durable consumers (a queue group)."""
+def build_router(
+    advancer: RunAdvancer, settings: OrchestratorSettings, registry: TaskRegistry | None = None
+) -> NatsRouter:
+    """Routes for one orchestrator replica. Replicas share the durable consumers (a queue group).
+
+    ``registry`` executes node tasks (default: built from ``settings``).
+    """
     router = NatsRouter()
     consumer = ConsumerConfig(
         max_ack_pending=settings.nats.max_in_flight,
@@ -40,27 +50,29 @@ def build_router(advancer: RunAdvancer, settings: OrchestratorSettings) -> NatsR
     async def on_inbox(msg: NatsMessage) -> None:
         await advancer.handle(parse_inbox_event(msg.body))
 
+    tasks = registry if registry is not None else build_task_registry(settings)
+    heartbeat = max(1.0, settings.nats.ack_wait_seconds / 3)
+
+    # One task per pull and task_workers at once: a sandboxed program may run for seconds.
     @router.subscriber(
         subjects.node_task("orchestrator", "*"),
         stream=JStream(subjects.NODE_TASKS_STREAM, declare=False),
         durable="orchestrator-tasks",
-        pull_sub=PullSub(batch_size=8, timeout=5.0),
+        pull_sub=PullSub(batch_size=1, timeout=5.0),
         config=consumer,
+        max_workers=settings.task_workers,
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def on_task(task: NodeTaskRequested, msg: NatsMessage) -> None:
-        # Code and HTTP nodes arrive with the engine issue; until then fail them cleanly.
-        result = NodeTaskResult(
-            event_id=task.idempotency_key,
-            run_id=task.run_id,
-            node_id=task.node_id,
-            attempt=task.attempt,
-            status="failed",
-            error=f"node type '{task.node_type}' is not supported yet",
-            error_type="NotImplementedError",
-            at=time.time(),
-        )
-        await router.broker.publish(
+    async def on_task(task: NodeTaskRequested, msg: NatsMessage, broker: Broker) -> None:
+        wait = (task.not_before or 0.0) - time.time()
+        if wait > 0:  # a retry's interval: come back when it has passed
+            await msg.nack(delay=wait)
+            return
+        async with _keep_alive(msg, heartbeat):
+            outcome = await tasks.execute(task)
+        limit = settings.task_result_max_bytes or _bus_limit(broker)
+        result = fit_result(result_of(task, outcome), limit)
+        await broker.publish(
             result,
             subjects.run_inbox(task.run_id),
             headers={"Nats-Msg-Id": result.event_id},
@@ -68,3 +80,28 @@ def build_router(advancer: RunAdvancer, settings: OrchestratorSettings) -> NatsR
         )
 
     return router
+
+
+def _bus_limit(broker: NatsBroker) -> int:
+    """The server's max_payload less room for headers and the envelope."""
+    max_payload = getattr(broker.connection, "max_payload", 0) or 1024 * 1024
+    return max(64 * 1024, max_payload - 64 * 1024)
+
+
+@contextlib.asynccontextmanager
+async def _keep_alive(msg: NatsMessage, every: float) -> AsyncIterator[None]:
+    """Tell JetStream the task is still being worked on, so a long one is not redelivered."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
+
+    beating = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating

@@ -1,51 +1,32 @@
-"""The rag gRPC server: ``riverflow.rag.v1.Retrieval`` plus the Riverflow and standard health services."""
+"""The rag gRPC server: ``rag.v1.Knowledge`` and ``Retrieval``, plus the Riverflow and standard health."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import grpc
-from google.protobuf import json_format
 from grpc_health.v1 import health as std_health
 from grpc_health.v1 import health_pb2 as std_health_pb2
 from grpc_health.v1 import health_pb2_grpc as std_health_pb2_grpc
 from riverflow.contracts.grpc.health.v1 import health_pb2, health_pb2_grpc
-from riverflow.contracts.grpc.rag.v1 import retrieval_pb2, retrieval_pb2_grpc
-from riverflow.rag.ports import RetrievalQuery, Retriever
+from riverflow.contracts.grpc.rag.v1 import (
+    knowledge_pb2,
+    knowledge_pb2_grpc,
+    retrieval_pb2,
+    retrieval_pb2_grpc,
+)
+from riverflow.rag.components import RagComponents
+from riverflow.rag.grpc_knowledge import KnowledgeServicer
+from riverflow.rag.grpc_retrieval import RetrievalServicer
 
-__all__ = ["RetrievalServicer", "RiverflowHealthServicer", "GrpcServer"]
+__all__ = ["RiverflowHealthServicer", "GrpcServer", "SERVICES"]
 
-_RETRIEVAL_SERVICE = retrieval_pb2.DESCRIPTOR.services_by_name["Retrieval"].full_name
-_DEFAULT_TOP_K = 4
-
-
-class RetrievalServicer(retrieval_pb2_grpc.RetrievalServicer):
-    """Maps ``Retrieve`` onto a ``Retriever``; no NATS, no storage of its own."""
-
-    def __init__(self, retriever: Retriever) -> None:
-        self._retriever = retriever
-
-    async def Retrieve(  # noqa: N802 (gRPC method name)
-        self, request: retrieval_pb2.RetrieveRequest, context: grpc.aio.ServicerContext
-    ) -> retrieval_pb2.RetrieveResponse:
-        query = RetrievalQuery(
-            dataset_ids=tuple(request.dataset_ids),
-            query=request.query,
-            top_k=request.top_k or _DEFAULT_TOP_K,
-            score_threshold=request.score_threshold if request.HasField("score_threshold") else None,
-            search_method=request.search_method,
-        )
-        response = retrieval_pb2.RetrieveResponse()
-        for segment in await self._retriever.retrieve(query):
-            record = response.records.add(
-                segment_id=segment.segment_id,
-                document_id=segment.document_id,
-                dataset_id=segment.dataset_id,
-                content=segment.content,
-                score=segment.score,
-            )
-            json_format.ParseDict(segment.metadata, record.metadata)
-        return response
+SERVICES = (
+    retrieval_pb2.DESCRIPTOR.services_by_name["Retrieval"].full_name,
+    knowledge_pb2.DESCRIPTOR.services_by_name["Knowledge"].full_name,
+)
+#: Uploads travel in one message (Dify's 15 MB limit, with room for the envelope).
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class RiverflowHealthServicer(health_pb2_grpc.HealthServicer):
@@ -73,14 +54,20 @@ class GrpcServer:
     The standard ``grpc.health.v1`` service is served too, so Kubernetes gRPC probes work unchanged.
     """
 
-    def __init__(self, retriever: Retriever, host: str, port: int) -> None:
+    def __init__(self, components: RagComponents, host: str, port: int) -> None:
         self._address = f"{host}:{port}"
         self._serving = False
-        self._server = grpc.aio.server()
+        self._server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ]
+        )
         self._std_health = std_health.aio.HealthServicer()
-        retrieval_pb2_grpc.add_RetrievalServicer_to_server(RetrievalServicer(retriever), self._server)
+        retrieval_pb2_grpc.add_RetrievalServicer_to_server(RetrievalServicer(components), self._server)
+        knowledge_pb2_grpc.add_KnowledgeServicer_to_server(KnowledgeServicer(components), self._server)
         health_pb2_grpc.add_HealthServicer_to_server(
-            RiverflowHealthServicer("rag", {_RETRIEVAL_SERVICE}, lambda: self._serving), self._server
+            RiverflowHealthServicer("rag", set(SERVICES), lambda: self._serving), self._server
         )
         std_health_pb2_grpc.add_HealthServicer_to_server(self._std_health, self._server)
         self.port = 0
@@ -89,7 +76,7 @@ class GrpcServer:
         self.port = self._server.add_insecure_port(self._address)
         await self._server.start()
         self._serving = True
-        for name in (std_health.OVERALL_HEALTH, _RETRIEVAL_SERVICE):
+        for name in (std_health.OVERALL_HEALTH, *SERVICES):
             await self._std_health.set(name, std_health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self, grace: float) -> None:

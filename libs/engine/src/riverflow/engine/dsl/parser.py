@@ -62,6 +62,12 @@ def _from_document(doc: dict[str, Any], text: str) -> AppDefinition:
         raise DslError("RAG pipeline DSL (kind: rag_pipeline) cannot be imported as an app", field="kind")
     app = doc.get("app")
     if not isinstance(app, dict):
+        if "nodes" in doc or "edges" in doc:
+            raise DslError(
+                "Missing app data in YAML content: this is a bare nodes/edges graph, not a Dify app "
+                "export (an export has 'app: {name, mode}' and 'workflow.graph')",
+                field="app",
+            )
         raise DslError("Missing app data in YAML content", field="app")
     mode = app.get("mode")
     if not mode:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +15,12 @@ class ExecContext:
 
     node_id: str
     data: dict[str, Any]
-    pool: dict[str, dict[str, Any]]
+    #: ``{owner: {name: value}}``; inside iterations / loops a read-only chain of scopes.
+    pool: Mapping[str, dict[str, Any]]
     inputs: dict[str, Any]
     system: dict[str, Any]
+    #: Declared types of writable variables (``"conversation.x"``, ``"<loop_id>.<label>"``).
+    var_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -28,6 +31,8 @@ class NodeOutcome:
     inputs: dict[str, Any] = field(default_factory=dict)
     process_data: dict[str, Any] | None = None
     handle: str = "source"
+    #: Variable writes (assigner): ``(selector, value)`` applied by the engine in order.
+    updates: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
 
 
 #: Executors raise ``NodeError`` on failure.

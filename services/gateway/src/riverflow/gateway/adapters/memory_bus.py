@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult, RunEvent, RunRequested
+from riverflow.contracts.events.v1 import (
+    NodeTaskRequested,
+    NodeTaskResult,
+    RunEvent,
+    RunRequested,
+    RunStopRequested,
+)
+from riverflow.gateway.ports import EventHandler
 
 __all__ = ["InMemoryRunBus", "Step", "TaskExecutor"]
 
@@ -26,13 +32,19 @@ class _RunLog:
         self.events: list[RunEvent] = []
         self.started = False
         self.changed = asyncio.Event()
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
 
-    def append(self, event: RunEvent) -> None:
+    @property
+    def ended(self) -> bool:
+        return bool(self.events) and self.events[-1].is_terminal
+
+    def append(self, event: RunEvent) -> bool:
         if self.events and event.seq <= self.events[-1].seq:
-            return
+            return False
         self.events.append(event)
         self.changed.set()
         self.changed = asyncio.Event()
+        return True
 
 
 def _engine_step() -> Step:
@@ -45,6 +57,7 @@ class InMemoryRunBus:
     """Runs each published request through ``step`` in a background task and keeps its events
     (for ``retention_seconds`` after the run ends, like the events stream's max age).
 
+    Node tasks run concurrently and their results join the run's inbox, as do stop requests.
     Without ``execute_task``, node tasks (LLM, tools...) fail with a clear error, which the engine
     turns into a failed run.
     """
@@ -62,7 +75,16 @@ class InMemoryRunBus:
         self._execute_task = execute_task
         self._retention = retention_seconds
         self._runs: dict[str, _RunLog] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._handlers: list[EventHandler] = []
+        self._deliveries: asyncio.Queue[RunEvent] = asyncio.Queue()
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def start(self) -> None:
         if self._step is None:
@@ -80,9 +102,12 @@ class InMemoryRunBus:
         if run.started:  # same run id twice: one run, as with Nats-Msg-Id de-duplication
             return
         run.started = True
-        task = asyncio.create_task(self._drive(request, run), name=f"run-{request.run_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._drive(request, run), f"run-{request.run_id}")
+
+    async def publish_stop(self, stop: RunStopRequested) -> None:
+        run = self._runs.get(stop.run_id)
+        if run is not None and run.started and not run.ended:
+            run.inbox.put_nowait(stop)
 
     async def events(self, run_id: str) -> AsyncIterator[RunEvent]:
         run = self._runs.setdefault(run_id, _RunLog())
@@ -97,23 +122,52 @@ class InMemoryRunBus:
                     return
             await changed.wait()
 
+    async def consume_events(self, handler: EventHandler) -> None:
+        self._handlers.append(handler)
+        if len(self._handlers) == 1:
+            self._spawn(self._deliver(), "deliver-run-events")
+
+    async def _deliver(self) -> None:
+        while True:
+            event = await self._deliveries.get()
+            for handler in list(self._handlers):
+                for attempt in range(5):  # at least once, as a durable consumer would
+                    try:
+                        await handler(event)
+                        break
+                    except Exception:
+                        log.exception("run %s: event handler failed (attempt %d)", event.run_id, attempt + 1)
+                        await asyncio.sleep(0.05 * (attempt + 1))
+
+    def _emit(self, run: _RunLog, event: RunEvent) -> None:
+        if run.append(event) and self._handlers:
+            self._deliveries.put_nowait(event)
+
     async def _drive(self, request: RunRequested, run: _RunLog) -> None:
         assert self._step is not None
-        state, inbox = self._initial_state, deque[Any]([request])
+        state = self._initial_state
+        run.inbox.put_nowait(request)
         try:
-            while inbox:
-                state, commands = self._step(state, inbox.popleft())
+            while not run.ended:
+                event = await run.inbox.get()
+                if isinstance(event, RunStopRequested | NodeTaskResult):
+                    event = event.model_copy(update={"processed_at": time.time()})
+                state, commands = self._step(state, event)
                 for command in commands:
                     kind = getattr(command, "kind", None)
                     if kind == "emit":
-                        run.append(command.event)
+                        self._emit(run, command.event)
                     elif kind == "dispatch":
-                        inbox.append(await self._run_task(command.task))
-                await asyncio.sleep(0)
+                        self._spawn(self._run_task(command.task, run), f"task-{command.task.idempotency_key}")
+                if not commands and isinstance(event, RunRequested):
+                    break  # a step that produced nothing will never finish
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             log.exception("run %s: the engine raised", request.run_id)
-            if not (run.events and run.events[-1].is_terminal):
-                run.append(
+            if not run.ended:
+                self._emit(
+                    run,
                     RunEvent(
                         run_id=request.run_id,
                         task_id=request.task_id,
@@ -121,21 +175,36 @@ class InMemoryRunBus:
                         event="error",
                         data={"status": 500, "code": "internal_server_error", "message": str(exc)},
                         created_at=int(time.time()),
-                    )
+                    ),
                 )
         finally:
             asyncio.get_running_loop().call_later(self._retention, self._runs.pop, request.run_id, None)
 
-    async def _run_task(self, task: NodeTaskRequested) -> NodeTaskResult:
+    async def _run_task(self, task: NodeTaskRequested, run: _RunLog) -> None:
+        if task.not_before is not None and task.not_before > time.time():
+            await asyncio.sleep(task.not_before - time.time())
         if self._execute_task is not None:
-            return await self._execute_task(task)
+            try:
+                result = await self._execute_task(task)
+            except Exception as exc:  # the executor's failure is the node's failure
+                result = self._failed(task, str(exc), type(exc).__name__)
+        else:
+            result = self._failed(
+                task,
+                f"node type {task.node_type!r} needs a worker service; the in-memory bus has none",
+                "NoExecutor",
+            )
+        run.inbox.put_nowait(result)
+
+    @staticmethod
+    def _failed(task: NodeTaskRequested, error: str, error_type: str) -> NodeTaskResult:
         return NodeTaskResult(
             event_id=task.idempotency_key,
             run_id=task.run_id,
             node_id=task.node_id,
             attempt=task.attempt,
             status="failed",
-            error=f"node type {task.node_type!r} needs a worker service; the in-memory bus has none",
-            error_type="NoExecutor",
+            error=error,
+            error_type=error_type,
             at=time.time(),
         )

@@ -5,50 +5,145 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
+from typing import Any
 
-from riverflow.gateway.records import ApiKeyRecord, AppRecord, NewApp, RunRecord, VersionRecord
+from riverflow.gateway.adapters.memory_accounts import InMemoryAccounts
+from riverflow.gateway.adapters.memory_chat import InMemoryChat
+from riverflow.gateway.records import (
+    ApiKeyRecord,
+    AppRecord,
+    DraftRecord,
+    NewApp,
+    NodeExecutionRecord,
+    RunQuery,
+    RunRecord,
+    VersionRecord,
+    WorkspaceRecord,
+)
 
 __all__ = ["InMemoryStore"]
 
+_APP_FIELDS = {"name", "description", "icon", "enable_api"}
 
-class InMemoryStore:
+
+def _copy(record: Any) -> Any:
+    return dataclasses.replace(record)
+
+
+class InMemoryStore(InMemoryChat, InMemoryAccounts):
     """Dicts of records; each method is atomic because it validates before it mutates."""
 
     def __init__(self) -> None:
-        self.workspaces: dict[str, str] = {}  # name -> id
+        InMemoryChat.__init__(self)
+        InMemoryAccounts.__init__(self)
+        self.workspace_records: dict[str, WorkspaceRecord] = {}
         self.apps: dict[str, AppRecord] = {}
+        self.drafts: dict[str, DraftRecord] = {}
         self.versions: dict[str, VersionRecord] = {}
         self.keys: dict[str, tuple[str, ApiKeyRecord]] = {}  # id -> (hash, record)
         self.console_hashes: set[str] = set()
         self.runs: dict[str, RunRecord] = {}
+        self.executions: dict[str, NodeExecutionRecord] = {}
+
+    # -- workspaces ---------------------------------------------------------------------------
 
     async def ensure_workspace(self, name: str = "default") -> str:
-        return self.workspaces.setdefault(name, str(uuid.uuid4()))
+        for workspace in self.workspace_records.values():
+            if workspace.name == name:
+                return workspace.id
+        return (await self.create_workspace(name)).id
 
-    async def create_app(self, new: NewApp) -> tuple[AppRecord, VersionRecord, ApiKeyRecord]:
-        if new.workspace_id not in self.workspaces.values():
+    async def create_workspace(self, name: str) -> WorkspaceRecord:
+        workspace = WorkspaceRecord(str(uuid.uuid4()), name, time.time())
+        self.workspace_records[workspace.id] = workspace
+        return workspace
+
+    async def get_workspace(self, workspace_id: str) -> WorkspaceRecord | None:
+        return self.workspace_records.get(workspace_id)
+
+    # -- apps and versions ----------------------------------------------------------------------
+
+    async def create_app(self, new: NewApp) -> tuple[AppRecord, VersionRecord, ApiKeyRecord | None]:
+        if new.workspace_id not in self.workspace_records:
             raise ValueError(f"unknown workspace {new.workspace_id}")
-        if any(key_hash == new.key_hash for key_hash, _ in self.keys.values()):
+        if new.key_hash is not None and any(h == new.key_hash for h, _ in self.keys.values()):
             raise ValueError("duplicate key hash")
         now = time.time()
         app = AppRecord(
-            str(uuid.uuid4()), new.workspace_id, new.name, new.mode, new.description, new.icon, now
+            str(uuid.uuid4()),
+            new.workspace_id,
+            new.name,
+            new.mode,
+            new.description,
+            new.icon,
+            now,
+            updated_at=now,
         )
         version = VersionRecord(str(uuid.uuid4()), app.id, 1, new.dsl, True, now)
-        key = ApiKeyRecord(str(uuid.uuid4()), "app", new.key_prefix, new.workspace_id, app.id, now)
         self.apps[app.id], self.versions[version.id] = app, version
-        self.keys[key.id] = (new.key_hash, key)
+        self.drafts[app.id] = DraftRecord(app.id, new.dsl, now)
+        key = None
+        if new.key_hash is not None:
+            key = ApiKeyRecord(str(uuid.uuid4()), "app", new.key_prefix, new.workspace_id, app.id, now)
+            self.keys[key.id] = (new.key_hash, key)
         return app, version, key
 
     async def list_apps(self, workspace_id: str) -> list[AppRecord]:
-        return [app for app in self.apps.values() if app.workspace_id == workspace_id]
+        apps = [a for a in self.apps.values() if a.workspace_id == workspace_id and a.status != "deleted"]
+        return sorted(apps, key=lambda a: (a.created_at, a.id))
 
     async def get_app(self, app_id: str) -> AppRecord | None:
         return self.apps.get(app_id)
 
+    async def update_app(self, app_id: str, **fields: Any) -> AppRecord | None:
+        unknown = set(fields) - _APP_FIELDS
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        app = self.apps.get(app_id)
+        if app is None or app.status == "deleted":
+            return None
+        self.apps[app_id] = dataclasses.replace(app, **fields, updated_at=time.time())
+        return self.apps[app_id]
+
+    async def delete_app(self, app_id: str) -> bool:
+        app = self.apps.get(app_id)
+        if app is None or app.status == "deleted":
+            return False
+        self.apps[app_id] = dataclasses.replace(app, status="deleted", updated_at=time.time())
+        for key_id, (key_hash, key) in list(self.keys.items()):
+            if key.app_id == app_id:
+                self.keys[key_id] = (key_hash, dataclasses.replace(key, revoked=True))
+        return True
+
     async def published_version(self, app_id: str) -> VersionRecord | None:
         published = [v for v in self.versions.values() if v.app_id == app_id and v.published]
         return max(published, key=lambda v: v.version, default=None)
+
+    async def get_version(self, app_id: str, version_id: str) -> VersionRecord | None:
+        version = self.versions.get(version_id)
+        return version if version is not None and version.app_id == app_id else None
+
+    async def list_versions(self, app_id: str) -> list[VersionRecord]:
+        return sorted((v for v in self.versions.values() if v.app_id == app_id), key=lambda v: -v.version)
+
+    async def publish(self, app_id: str, dsl: str) -> VersionRecord:
+        if app_id not in self.apps:
+            raise LookupError(f"unknown app {app_id}")
+        latest = max((v.version for v in self.versions.values() if v.app_id == app_id), default=0)
+        version = VersionRecord(str(uuid.uuid4()), app_id, latest + 1, dsl, True, time.time())
+        self.versions[version.id] = version
+        return version
+
+    async def get_draft(self, app_id: str) -> DraftRecord | None:
+        return self.drafts.get(app_id)
+
+    async def save_draft(self, app_id: str, dsl: str) -> DraftRecord:
+        if app_id not in self.apps:
+            raise LookupError(f"unknown app {app_id}")
+        self.drafts[app_id] = DraftRecord(app_id, dsl, time.time())
+        return self.drafts[app_id]
+
+    # -- keys and console tokens ----------------------------------------------------------------
 
     async def create_api_key(
         self, *, type: str, workspace_id: str, app_id: str | None, key_hash: str, prefix: str
@@ -65,6 +160,24 @@ class InMemoryStore:
                 return key
         return None
 
+    async def list_api_keys(self, workspace_id: str, type: str, app_id: str | None) -> list[ApiKeyRecord]:
+        keys = [
+            k
+            for _, k in self.keys.values()
+            if k.workspace_id == workspace_id and k.type == type and k.app_id == app_id and not k.revoked
+        ]
+        return sorted(keys, key=lambda k: (k.created_at, k.id))
+
+    async def revoke_api_key(self, key_id: str, workspace_id: str, app_id: str | None) -> bool:
+        found = self.keys.get(key_id)
+        if found is None:
+            return False
+        key_hash, key = found
+        if key.revoked or key.workspace_id != workspace_id or key.app_id != app_id:
+            return False
+        self.keys[key_id] = (key_hash, dataclasses.replace(key, revoked=True))
+        return True
+
     async def add_console_token(self, token_hash: str) -> None:
         self.console_hashes.add(token_hash)
 
@@ -74,15 +187,58 @@ class InMemoryStore:
     async def console_token_valid(self, token_hash: str) -> bool:
         return token_hash in self.console_hashes
 
+    # -- runs -------------------------------------------------------------------------------------
+
     async def create_run(self, run: RunRecord) -> None:
         if run.id in self.runs:
             raise ValueError(f"duplicate run {run.id}")
-        self.runs[run.id] = dataclasses.replace(run)
+        self.runs[run.id] = _copy(run)
 
     async def finish_run(self, run: RunRecord) -> None:
         if run.id in self.runs:
-            self.runs[run.id] = dataclasses.replace(run)
+            self.runs[run.id] = _copy(run)
 
     async def get_run(self, app_id: str, run_id: str) -> RunRecord | None:
         run = self.runs.get(run_id)
-        return dataclasses.replace(run) if run is not None and run.app_id == app_id else None
+        return _copy(run) if run is not None and run.app_id == app_id else None
+
+    async def get_run_any(self, run_id: str) -> RunRecord | None:
+        run = self.runs.get(run_id)
+        return _copy(run) if run is not None else None
+
+    async def get_run_by_task(self, app_id: str, task_id: str) -> RunRecord | None:
+        for run in self.runs.values():
+            if run.task_id == task_id and run.app_id == app_id:
+                return _copy(run)
+        return None
+
+    async def list_runs(self, app_id: str, query: RunQuery) -> tuple[list[RunRecord], int]:
+        def matches(run: RunRecord) -> bool:
+            if run.app_id != app_id or (query.status and run.status != query.status):
+                return False
+            if query.user and run.user != query.user:
+                return False
+            if query.created_after is not None and run.created_at < query.created_after:
+                return False
+            if query.created_before is not None and run.created_at > query.created_before:
+                return False
+            if query.keyword:
+                text = f"{run.inputs} {run.outputs}".lower()
+                return query.keyword.lower() in text or run.id == query.keyword
+            return True
+
+        runs = sorted(filter(matches, self.runs.values()), key=lambda r: (r.created_at, r.id), reverse=True)
+        start = (query.page - 1) * query.limit
+        return [_copy(r) for r in runs[start : start + query.limit]], len(runs)
+
+    async def save_node_execution(self, execution: NodeExecutionRecord) -> None:
+        self.executions[execution.id] = _copy(execution)
+
+    async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]:
+        found = [_copy(e) for e in self.executions.values() if e.run_id == run_id]
+        return sorted(found, key=lambda e: (e.index, e.id))
+
+    @property
+    def workspaces(self) -> dict[str, str]:
+        """Workspace ids by name (the original in-memory layout, kept for tests)."""
+        return {w.name: w.id for w in self.workspace_records.values()}

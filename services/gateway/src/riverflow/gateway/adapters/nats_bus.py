@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from faststream.nats import NatsBroker
-from nats.js.api import DeliverPolicy
+from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import APIError
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent, RunRequested
-from riverflow.runtime.streams import ensure_streams
+from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunStopRequested
+from riverflow.gateway.ports import BusUnavailable, EventHandler, RunQueueFull
+from riverflow.runtime.streams import INBOX_FULL_ERR_CODE, ensure_streams
 
-__all__ = ["NatsRunBus"]
+__all__ = ["NatsRunBus", "RECORDER_DURABLE"]
+
+log = logging.getLogger("riverflow.gateway.nats_bus")
+
+#: Durable consumer on ``RF_RUN_EVENTS`` shared by every gateway replica: the run recorder.
+RECORDER_DURABLE = "gateway-recorder"
 
 
 class NatsRunBus:
     """Publishes through the FastStream broker (trace context goes into the headers) and reads
     ``run_events(run_id)`` with an ordered consumer from the stream's first message of that run."""
 
-    def __init__(self, broker: NatsBroker, *, declare_streams: bool = True) -> None:
+    def __init__(
+        self,
+        broker: NatsBroker,
+        *,
+        declare_streams: bool = True,
+        recorder_durable: str = RECORDER_DURABLE,
+        ack_wait_seconds: float = 30.0,
+        publish_timeout: float = 5.0,
+    ) -> None:
         self._broker = broker
+        self._publish_timeout = publish_timeout
         self._declare_streams = declare_streams
+        self._durable = recorder_durable
+        self._ack_wait = ack_wait_seconds
         self._connected = False
+        self._consumers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await self._broker.connect()
@@ -29,15 +53,39 @@ class NatsRunBus:
             await ensure_streams(self._broker.connection.jetstream())
 
     async def close(self) -> None:
+        for task in list(self._consumers):
+            task.cancel()
+        await asyncio.gather(*self._consumers, return_exceptions=True)
         if self._connected:
             await self._broker.stop()
             self._connected = False
 
+    @property
+    def is_connected(self) -> bool:
+        return self._connected and self._broker.connection.is_connected
+
     async def publish_run(self, request: RunRequested) -> None:
+        try:
+            await self._broker.publish(
+                request,
+                subjects.run_inbox(request.run_id),
+                headers={"Nats-Msg-Id": request.run_id},
+                stream=subjects.RUN_INBOX_STREAM,
+                timeout=self._publish_timeout,
+            )
+        except APIError as exc:
+            if exc.err_code == INBOX_FULL_ERR_CODE:
+                raise RunQueueFull(str(exc)) from exc
+            raise BusUnavailable(str(exc)) from exc
+        except (NatsError, OSError, TimeoutError) as exc:
+            # Broker down or reconnecting: the run was not accepted, and nothing waits for it.
+            raise BusUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def publish_stop(self, stop: RunStopRequested) -> None:
         await self._broker.publish(
-            request,
-            subjects.run_inbox(request.run_id),
-            headers={"Nats-Msg-Id": request.run_id},
+            stop,
+            subjects.run_inbox(stop.run_id),
+            headers={"Nats-Msg-Id": stop.event_id},
             stream=subjects.RUN_INBOX_STREAM,
         )
 
@@ -61,3 +109,48 @@ class NatsRunBus:
                     return
         finally:
             await sub.unsubscribe()
+
+    async def consume_events(self, handler: EventHandler) -> None:
+        js = self._broker.connection.jetstream()
+        # New durables start at new messages: the recorder owns runs created from now on; after a
+        # restart it resumes where it acked, so runs that finished meanwhile are still recorded.
+        psub = await js.pull_subscribe(
+            subjects.RUN_EVENTS_ALL,
+            durable=self._durable,
+            stream=subjects.RUN_EVENTS_STREAM,
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.NEW,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=self._ack_wait,
+                max_deliver=20,
+                max_ack_pending=1024,
+            ),
+        )
+        task = asyncio.create_task(self._pull(psub, handler), name=f"consume-{self._durable}")
+        self._consumers.add(task)
+        task.add_done_callback(self._consumers.discard)
+
+    async def _pull(self, psub: object, handler: EventHandler) -> None:
+        try:
+            while True:
+                try:
+                    messages = await psub.fetch(batch=64, timeout=1.0)  # type: ignore[attr-defined]
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                except Exception:
+                    if not self._connected:
+                        return
+                    log.exception("run events: fetch failed")
+                    await asyncio.sleep(0.5)
+                    continue
+                for msg in messages:  # in stream order: node events before the run's end
+                    try:
+                        await handler(RunEvent.model_validate_json(msg.data))
+                    except Exception:
+                        log.exception("run events: handler failed; redelivering")
+                        await msg.nak(delay=1.0)
+                    else:
+                        await msg.ack()
+        finally:
+            with contextlib.suppress(Exception):
+                await psub.unsubscribe()  # type: ignore[attr-defined]

@@ -3,85 +3,99 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from typing import Any
 
 from riverflow.gateway.adapters import sql_models as m
-from riverflow.gateway.records import ApiKeyRecord, AppRecord, NewApp, RunRecord, VersionRecord
-from sqlalchemy import func, select
+from riverflow.gateway.adapters.sql_accounts import SqlAccounts
+from riverflow.gateway.adapters.sql_chat import SqlChat
+from riverflow.gateway.adapters.sql_convert import now, ts
+from riverflow.gateway.adapters.sql_runs import SqlRuns
+from riverflow.gateway.records import (
+    ApiKeyRecord,
+    AppRecord,
+    DraftRecord,
+    NewApp,
+    VersionRecord,
+    WorkspaceRecord,
+)
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 __all__ = ["SqlStore"]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _ts(value: datetime | None) -> float | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were written as UTC
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
-
-
-def _dt(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
 def _app(row: m.App) -> AppRecord:
     return AppRecord(
-        row.id, row.workspace_id, row.name, row.mode, row.description, row.icon, _ts(row.created_at)
+        row.id,
+        row.workspace_id,
+        row.name,
+        row.mode,
+        row.description,
+        row.icon,
+        ts(row.created_at),
+        row.status,
+        row.enable_api,
+        ts(row.updated_at),
     )
 
 
 def _version(row: m.AppVersion) -> VersionRecord:
-    return VersionRecord(row.id, row.app_id, row.version, row.dsl, row.published, _ts(row.created_at))
+    return VersionRecord(row.id, row.app_id, row.version, row.dsl, row.published, ts(row.created_at))
 
 
 def _key(row: m.ApiKey) -> ApiKeyRecord:
     return ApiKeyRecord(
-        row.id, row.type, row.prefix, row.workspace_id, row.app_id, _ts(row.created_at), row.revoked
+        row.id,
+        row.type,
+        row.prefix,
+        row.workspace_id,
+        row.app_id,
+        ts(row.created_at),
+        row.revoked,
+        ts(row.last_used_at),
     )
 
 
-def _run(row: m.WorkflowRun) -> RunRecord:
-    return RunRecord(
-        id=row.id,
-        app_id=row.app_id,
-        workflow_id=row.workflow_id,
-        task_id=row.task_id,
-        status=row.status,
-        inputs=row.inputs,
-        user=row.created_by,
-        created_at=_ts(row.created_at),
-        outputs=row.outputs,
-        error=row.error,
-        elapsed_time=row.elapsed_time,
-        total_steps=row.total_steps,
-        total_tokens=row.total_tokens,
-        finished_at=_ts(row.finished_at),
-    )
+def _workspace(row: m.Workspace) -> WorkspaceRecord:
+    return WorkspaceRecord(row.id, row.name, ts(row.created_at), row.status)
 
 
-class SqlStore:
+_APP_FIELDS = {"name", "description", "icon", "enable_api"}
+
+
+class SqlStore(SqlRuns, SqlChat, SqlAccounts):
     """The SQL store; the schema comes from the package's Alembic migrations."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._session = async_sessionmaker(engine, expire_on_commit=False)
 
+    # -- workspaces ---------------------------------------------------------------------------
+
     async def ensure_workspace(self, name: str = "default") -> str:
         async with self._session.begin() as session:
             found = await session.scalar(select(m.Workspace).where(m.Workspace.name == name).limit(1))
             if found is not None:
                 return found.id
-            workspace = m.Workspace(id=str(uuid.uuid4()), name=name, created_at=_now())
+            workspace = m.Workspace(id=str(uuid.uuid4()), name=name, created_at=now(), status="normal")
             session.add(workspace)
             return workspace.id
 
-    async def create_app(self, new: NewApp) -> tuple[AppRecord, VersionRecord, ApiKeyRecord]:
-        now = _now()
+    async def create_workspace(self, name: str) -> WorkspaceRecord:
+        row = m.Workspace(id=str(uuid.uuid4()), name=name, created_at=now(), status="normal")
+        async with self._session.begin() as session:
+            session.add(row)
+        return _workspace(row)
+
+    async def get_workspace(self, workspace_id: str) -> WorkspaceRecord | None:
+        async with self._session() as session:
+            row = await session.get(m.Workspace, workspace_id)
+            return None if row is None else _workspace(row)
+
+    # -- apps and versions ----------------------------------------------------------------------
+
+    async def create_app(self, new: NewApp) -> tuple[AppRecord, VersionRecord, ApiKeyRecord | None]:
+        at = now()
         app = m.App(
             id=str(uuid.uuid4()),
             workspace_id=new.workspace_id,
@@ -89,31 +103,40 @@ class SqlStore:
             mode=new.mode,
             description=new.description,
             icon=new.icon,
-            created_at=now,
+            created_at=at,
+            status="normal",
+            enable_api=True,
+            updated_at=at,
+            draft_dsl=new.dsl,
+            draft_updated_at=at,
         )
         version = m.AppVersion(
-            id=str(uuid.uuid4()), app_id=app.id, version=1, dsl=new.dsl, published=True, created_at=now
+            id=str(uuid.uuid4()), app_id=app.id, version=1, dsl=new.dsl, published=True, created_at=at
         )
-        key = m.ApiKey(
-            id=str(uuid.uuid4()),
-            type="app",
-            key_hash=new.key_hash,
-            prefix=new.key_prefix,
-            workspace_id=new.workspace_id,
-            app_id=app.id,
-            created_at=now,
-            revoked=False,
-        )
+        key = None
+        if new.key_hash is not None:
+            key = m.ApiKey(
+                id=str(uuid.uuid4()),
+                type="app",
+                key_hash=new.key_hash,
+                prefix=new.key_prefix,
+                workspace_id=new.workspace_id,
+                app_id=app.id,
+                created_at=at,
+                revoked=False,
+            )
         async with self._session.begin() as session:
             session.add(app)
             await session.flush()
-            session.add_all([version, key])
-        return _app(app), _version(version), _key(key)
+            session.add_all([version] + ([key] if key is not None else []))
+        return _app(app), _version(version), _key(key) if key is not None else None
 
     async def list_apps(self, workspace_id: str) -> list[AppRecord]:
         async with self._session() as session:
             rows = await session.scalars(
-                select(m.App).where(m.App.workspace_id == workspace_id).order_by(m.App.created_at, m.App.id)
+                select(m.App)
+                .where(m.App.workspace_id == workspace_id, m.App.status != "deleted")
+                .order_by(m.App.created_at, m.App.id)
             )
             return [_app(row) for row in rows]
 
@@ -121,6 +144,28 @@ class SqlStore:
         async with self._session() as session:
             row = await session.get(m.App, app_id)
             return None if row is None else _app(row)
+
+    async def update_app(self, app_id: str, **fields: Any) -> AppRecord | None:
+        unknown = set(fields) - _APP_FIELDS
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        async with self._session.begin() as session:
+            row = await session.get(m.App, app_id)
+            if row is None or row.status == "deleted":
+                return None
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.updated_at = now()
+            return _app(row)
+
+    async def delete_app(self, app_id: str) -> bool:
+        async with self._session.begin() as session:
+            row = await session.get(m.App, app_id)
+            if row is None or row.status == "deleted":
+                return False
+            row.status, row.updated_at = "deleted", now()
+            await session.execute(update(m.ApiKey).where(m.ApiKey.app_id == app_id).values(revoked=True))
+            return True
 
     async def published_version(self, app_id: str) -> VersionRecord | None:
         async with self._session() as session:
@@ -132,6 +177,55 @@ class SqlStore:
             )
             return None if row is None else _version(row)
 
+    async def get_version(self, app_id: str, version_id: str) -> VersionRecord | None:
+        async with self._session() as session:
+            row = await session.get(m.AppVersion, version_id)
+            return None if row is None or row.app_id != app_id else _version(row)
+
+    async def list_versions(self, app_id: str) -> list[VersionRecord]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(m.AppVersion)
+                .where(m.AppVersion.app_id == app_id)
+                .order_by(m.AppVersion.version.desc())
+            )
+            return [_version(row) for row in rows]
+
+    async def publish(self, app_id: str, dsl: str) -> VersionRecord:
+        async with self._session.begin() as session:
+            if await session.get(m.App, app_id) is None:
+                raise LookupError(f"unknown app {app_id}")
+            latest = await session.scalar(
+                select(func.max(m.AppVersion.version)).where(m.AppVersion.app_id == app_id)
+            )
+            row = m.AppVersion(
+                id=str(uuid.uuid4()),
+                app_id=app_id,
+                version=(latest or 0) + 1,
+                dsl=dsl,
+                published=True,
+                created_at=now(),
+            )
+            session.add(row)
+        return _version(row)
+
+    async def get_draft(self, app_id: str) -> DraftRecord | None:
+        async with self._session() as session:
+            row = await session.get(m.App, app_id)
+            if row is None or row.draft_dsl is None:
+                return None
+            return DraftRecord(app_id, row.draft_dsl, ts(row.draft_updated_at) or ts(row.created_at))
+
+    async def save_draft(self, app_id: str, dsl: str) -> DraftRecord:
+        async with self._session.begin() as session:
+            row = await session.get(m.App, app_id)
+            if row is None:
+                raise LookupError(f"unknown app {app_id}")
+            row.draft_dsl, row.draft_updated_at = dsl, now()
+            return DraftRecord(app_id, dsl, ts(row.draft_updated_at))
+
+    # -- keys and console tokens ----------------------------------------------------------------
+
     async def create_api_key(
         self, *, type: str, workspace_id: str, app_id: str | None, key_hash: str, prefix: str
     ) -> ApiKeyRecord:
@@ -142,7 +236,7 @@ class SqlStore:
             prefix=prefix,
             workspace_id=workspace_id,
             app_id=app_id,
-            created_at=_now(),
+            created_at=now(),
             revoked=False,
         )
         async with self._session.begin() as session:
@@ -158,12 +252,33 @@ class SqlStore:
             )
             return None if row is None else _key(row)
 
+    async def list_api_keys(self, workspace_id: str, type: str, app_id: str | None) -> list[ApiKeyRecord]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(m.ApiKey)
+                .where(
+                    m.ApiKey.workspace_id == workspace_id,
+                    m.ApiKey.type == type,
+                    m.ApiKey.app_id.is_(None) if app_id is None else m.ApiKey.app_id == app_id,
+                    m.ApiKey.revoked.is_(False),
+                )
+                .order_by(m.ApiKey.created_at, m.ApiKey.id)
+            )
+            return [_key(row) for row in rows]
+
+    async def revoke_api_key(self, key_id: str, workspace_id: str, app_id: str | None) -> bool:
+        async with self._session.begin() as session:
+            row = await session.get(m.ApiKey, key_id)
+            if row is None or row.revoked or row.workspace_id != workspace_id or row.app_id != app_id:
+                return False
+            row.revoked = True
+            return True
+
     async def add_console_token(self, token_hash: str) -> None:
         async with self._session.begin() as session:
             query = select(m.ConsoleToken).where(m.ConsoleToken.token_hash == token_hash)
-            found = await session.scalar(query)
-            if found is None:
-                session.add(m.ConsoleToken(id=str(uuid.uuid4()), token_hash=token_hash, created_at=_now()))
+            if await session.scalar(query) is None:
+                session.add(m.ConsoleToken(id=str(uuid.uuid4()), token_hash=token_hash, created_at=now()))
 
     async def has_console_tokens(self) -> bool:
         async with self._session() as session:
@@ -180,44 +295,3 @@ class SqlStore:
                 )
             )
             return found is not None
-
-    async def create_run(self, run: RunRecord) -> None:
-        async with self._session.begin() as session:
-            session.add(
-                m.WorkflowRun(
-                    id=run.id,
-                    app_id=run.app_id,
-                    workflow_id=run.workflow_id,
-                    task_id=run.task_id,
-                    status=run.status,
-                    inputs=run.inputs,
-                    outputs=run.outputs,
-                    error=run.error,
-                    elapsed_time=run.elapsed_time,
-                    total_steps=run.total_steps,
-                    total_tokens=run.total_tokens,
-                    created_by=run.user,
-                    created_at=_dt(run.created_at),
-                    finished_at=_dt(run.finished_at),
-                )
-            )
-
-    async def finish_run(self, run: RunRecord) -> None:
-        async with self._session.begin() as session:
-            row = await session.get(m.WorkflowRun, run.id)
-            if row is None:
-                return
-            row.status, row.outputs, row.error = run.status, run.outputs, run.error
-            row.elapsed_time, row.total_steps, row.total_tokens = (
-                run.elapsed_time,
-                run.total_steps,
-                run.total_tokens,
-            )
-            row.finished_at = _dt(run.finished_at)
-
-    async def get_run(self, app_id: str, run_id: str) -> RunRecord | None:
-        async with self._session() as session:
-            row = await session.scalar(
-                select(m.WorkflowRun).where(m.WorkflowRun.id == run_id, m.WorkflowRun.app_id == app_id)
-            )
-            return None if row is None else _run(row)

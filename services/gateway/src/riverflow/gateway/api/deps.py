@@ -1,26 +1,31 @@
-"""Request dependencies: the wired services, and the two kinds of bearer authentication."""
+"""Request dependencies: the wired services and bearer authentication (app, dataset, console)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from riverflow.gateway.credentials import hash_secret
 from riverflow.gateway.errors import ApiError, unauthorized
-from riverflow.gateway.ports import RunBus, Store
-from riverflow.gateway.records import AppRecord
-from riverflow.gateway.relay import RunRecorder
+from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store
+from riverflow.gateway.rate_limit import RateLimiter
+from riverflow.gateway.records import ApiKeyRecord, AppRecord
+from riverflow.gateway.run_recorder import RunRecorder
 from riverflow.gateway.settings import GatewaySettings
+from riverflow.runtime.secret_box import SecretBox
 
 __all__ = [
     "Services",
     "services",
     "app_from_key",
-    "require_console",
+    "dataset_key",
     "bearer_token",
+    "json_body",
     "ServicesDep",
     "AppDep",
+    "DatasetKeyDep",
 ]
 
 
@@ -32,6 +37,12 @@ class Services:
     store: Store
     bus: RunBus
     recorder: RunRecorder
+    knowledge: KnowledgeBackend
+    mirror: CredentialMirror
+    limiter: RateLimiter
+    login_limiter: RateLimiter
+    secret_box: SecretBox | None = None
+    #: The default workspace: the console token's, and the one imports land in.
     workspace_id: str = ""
 
 
@@ -50,26 +61,50 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def app_from_key(request: Request) -> AppRecord:
-    """The app selected by an app key (Service API)."""
+async def _key(request: Request, type: str) -> ApiKeyRecord:
     token = bearer_token(request)
-    store = services(request).store
-    key = await store.find_api_key(hash_secret(token), "app") if token else None
-    if key is None or key.app_id is None:
+    svc = services(request)
+    key = await svc.store.find_api_key(hash_secret(token), type) if token else None
+    if key is None:
         raise unauthorized("Access token is invalid")
-    app = await store.get_app(key.app_id)
-    if app is None:
+    svc.limiter.check(key.id)
+    workspace = await svc.store.get_workspace(key.workspace_id)
+    if workspace is not None and workspace.status == "archived":
+        raise ApiError(403, "forbidden", "The workspace's status is archived.")
+    return key
+
+
+async def app_from_key(request: Request) -> AppRecord:
+    """The app selected by an app key (Service API), with Dify's 401/403 checks and the rate limit."""
+    key = await _key(request, "app")
+    app = await services(request).store.get_app(key.app_id or "")
+    if app is None or app.status == "deleted":
         raise ApiError(403, "forbidden", "The app no longer exists.")
+    if app.status != "normal":
+        raise ApiError(403, "forbidden", "The app's status is abnormal.")
+    if not app.enable_api:
+        raise ApiError(403, "forbidden", "The app's API service has been disabled.")
     return app
 
 
-async def require_console(request: Request) -> None:
-    """Console routes: ``Authorization: Bearer <console token>``."""
-    token = bearer_token(request)
-    if not token or not await services(request).store.console_token_valid(hash_secret(token)):
-        raise unauthorized("Invalid console token.")
+async def dataset_key(request: Request) -> ApiKeyRecord:
+    """A dataset key: its workspace is the scope of every Knowledge API call."""
+    return await _key(request, "dataset")
 
 
-#: Handler parameter types: ``svc: ServicesDep``, ``app: AppDep``.
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object body (``{}`` when empty); 400 ``invalid_param`` otherwise."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_param", f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_param", "The request body must be a JSON object.")
+    return body
+
+
+#: Handler parameter types: ``svc: ServicesDep``, ``app: AppDep``, ``key: DatasetKeyDep``.
 ServicesDep = Annotated[Services, Depends(services)]
 AppDep = Annotated[AppRecord, Depends(app_from_key)]
+DatasetKeyDep = Annotated[ApiKeyRecord, Depends(dataset_key)]

@@ -8,7 +8,6 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 from nats.js.api import Header
 from nats.js.errors import APIError
-
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import RunEvent, RunInboxEvent, parse_inbox_event
 from riverflow.engine.commands import DispatchNodeTask

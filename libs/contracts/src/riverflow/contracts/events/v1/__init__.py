@@ -1,6 +1,7 @@
 """Bus events, version 1. Evolve by adding optional fields only."""
 
 from riverflow.contracts.events.v1.runs import (
+    HumanInputSubmitted,
     NodeTaskChunk,
     NodeTaskRequested,
     NodeTaskResult,
@@ -12,6 +13,7 @@ from riverflow.contracts.events.v1.runs import (
 )
 
 __all__ = [
+    "HumanInputSubmitted",
     "NodeTaskChunk",
     "NodeTaskRequested",
     "NodeTaskResult",

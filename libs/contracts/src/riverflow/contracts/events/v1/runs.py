@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from riverflow.contracts.events.v1.human_input import HumanInputSubmitted
 
 __all__ = [
     "RunRequested",
@@ -17,6 +18,7 @@ __all__ = [
     "NodeTaskResult",
     "NodeTaskChunk",
     "RunStopRequested",
+    "HumanInputSubmitted",
     "RunInboxEvent",
     "RunEvent",
     "parse_inbox_event",
@@ -70,7 +72,7 @@ class NodeTaskRequested(_Contract):
     data: dict[str, Any] = Field(default_factory=dict, description="The node's DSL data block.")
     inputs: dict[str, Any] = Field(default_factory=dict, description="Values resolved by the engine.")
     at: float
-    not_before: float | None = Field(default=None, description="Retry backoff: do not start before this time.")
+    not_before: float | None = Field(default=None, description="Retry backoff: start no earlier.")
     app_id: str = ""
     workspace_id: str = Field(default="", description="Whose provider credentials and tools apply.")
     user: str = ""
@@ -123,16 +125,14 @@ class RunStopRequested(_InboxEvent):
     at: float
 
 
-RunInboxEvent = Annotated[
-    RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested, Field(discriminator="kind")
-]
+_AnyInboxEvent = RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested | HumanInputSubmitted
 
-_inbox_adapter: TypeAdapter[RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested] = TypeAdapter(
-    RunInboxEvent
-)
+RunInboxEvent = Annotated[_AnyInboxEvent, Field(discriminator="kind")]
+
+_inbox_adapter: TypeAdapter[_AnyInboxEvent] = TypeAdapter(RunInboxEvent)
 
 
-def parse_inbox_event(raw: bytes | str) -> RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested:
+def parse_inbox_event(raw: bytes | str) -> _AnyInboxEvent:
     """Parse a JSON inbox message into its event model."""
     return _inbox_adapter.validate_json(raw)
 

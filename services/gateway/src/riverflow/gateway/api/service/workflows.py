@@ -1,94 +1,147 @@
-"""Service API workflow routes: ``POST /v1/workflows/run`` and ``GET /v1/workflows/run/{id}``."""
+"""Workflow apps: run (blocking, streaming, a given version), run detail, stop, and the run logs."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ValidationError
+from fastapi import APIRouter, Query
+from riverflow.gateway import generation
 from riverflow.gateway.api.deps import AppDep, ServicesDep
+from riverflow.gateway.api.service.bodies import StopBody, WorkflowRunBody
+from riverflow.gateway.api.service.common import published_version, require_user, resolved_files
+from riverflow.gateway.app_runtime import runnable
 from riverflow.gateway.errors import ApiError
-from riverflow.gateway.records import VersionRecord
-from riverflow.gateway.relay import sse_stream, wait_terminal
-from riverflow.gateway.runs import blocking_body, build_run_request, new_run_record, run_data
+from riverflow.gateway.records import AppRecord, RunQuery, RunRecord
+from riverflow.gateway.runs import run_data
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["service-api"])
+router = APIRouter(prefix="/v1", tags=["workflow"])
 
 
-class WorkflowRunBody(BaseModel):
-    inputs: dict[str, Any]
-    response_mode: Literal["blocking", "streaming"] | None = None
-    user: str | None = None
-    files: list[Any] | None = None
-
-
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_param", f"The request body is not valid JSON: {exc}") from None
-
-
-def _parse_body(raw: Any) -> WorkflowRunBody:
-    try:
-        return WorkflowRunBody.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        message = f"{field}: {first['msg']}" if field else first["msg"]
-        raise ApiError(400, "invalid_param", message, params=field) from None
-
-
-def _validated_inputs(version: VersionRecord, inputs: dict[str, Any]) -> dict[str, Any]:
-    from riverflow.engine import InputError, parse_app, validate_inputs
-
-    definition = parse_app(version.dsl)  # cached by text inside the engine
-    if not getattr(definition, "is_runnable", True):
-        raise ApiError(400, "app_unavailable", "App unavailable, please check your app configurations.")
-    try:
-        return validate_inputs(definition, inputs)
-    except InputError as exc:
-        field = getattr(exc, "field", None)
-        raise ApiError(400, "invalid_param", str(exc), params=field) from None
-
-
-@router.post("/workflows/run")
-async def run_workflow(request: Request, app: AppDep, svc: ServicesDep) -> Any:
+def _require_workflow(app: AppRecord) -> None:
     if app.mode != "workflow":
         raise ApiError(400, "not_workflow_app", "Please check if your app mode matches the right API route.")
-    body = _parse_body(await _json_body(request))
-    if not body.user:
-        raise ApiError(400, "invalid_param", "Arg user must be provided.", params="user")
-    version = await svc.store.published_version(app.id)
-    if version is None:
-        raise ApiError(400, "bad_request", "Workflow not published.")
-    inputs = _validated_inputs(version, body.inputs)
-    run_request = build_run_request(app, version, inputs, body.user, body.files)
-    run = new_run_record(run_request)
-    await svc.store.create_run(run)
-    await svc.bus.publish_run(run_request)
-    svc.recorder.track(run)
-    events = svc.bus.events(run_request.run_id)
-    if body.response_mode == "streaming":
-        return StreamingResponse(
-            sse_stream(events, svc.settings.ping_interval_seconds),
-            media_type="text/event-stream; charset=utf-8",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
-    terminal = await wait_terminal(events, svc.settings.blocking_timeout_seconds)
-    if terminal is None:
-        raise ApiError(504, "gateway_timeout", "The workflow run did not finish in time; poll its run id.")
-    return JSONResponse(blocking_body(run_request, terminal))
 
 
-@router.get("/workflows/run/{workflow_run_id}")
+async def _run(body: WorkflowRunBody, app: AppRecord, svc: Any, version_id: str | None) -> Any:
+    _require_workflow(app)
+    user = require_user(body.user)
+    version = await published_version(svc, app, version_id)
+    app_runtime = runnable(app.mode, version.dsl)
+    inputs = generation.validated_inputs(app_runtime, body.inputs)
+    files = await resolved_files(svc, app, body.files)
+    started = await generation.start(svc, app, version, app_runtime, inputs=inputs, user=user, files=files)
+    return await generation.respond(svc, started, body.response_mode == "streaming")
+
+
+@router.post("/workflows/run", summary="Run the published workflow")
+async def run_workflow(body: WorkflowRunBody, app: AppDep, svc: ServicesDep) -> Any:
+    return await _run(body, app, svc, None)
+
+
+@router.post("/workflows/{workflow_id}/run", summary="Run a given published version of the workflow")
+async def run_workflow_version(workflow_id: str, body: WorkflowRunBody, app: AppDep, svc: ServicesDep) -> Any:
+    return await _run(body, app, svc, workflow_id)
+
+
+@router.get("/workflows/run/{workflow_run_id}", summary="A workflow run's detail")
 async def get_workflow_run(workflow_run_id: str, app: AppDep, svc: ServicesDep) -> dict[str, Any]:
+    if app.mode not in ("workflow", "advanced-chat"):
+        raise ApiError(400, "not_workflow_app", "Please check if your app mode matches the right API route.")
     run = await svc.store.get_run(app.id, workflow_run_id)
     if run is None:
         raise ApiError(404, "not_found", "Workflow run not found.")
     return run_data(run)
+
+
+@router.post("/workflows/tasks/{task_id}/stop", summary="Stop a workflow run")
+async def stop_workflow(task_id: str, body: StopBody, app: AppDep, svc: ServicesDep) -> dict[str, str]:
+    _require_workflow(app)
+    return await generation.stop(svc, app, task_id, require_user(body.user))
+
+
+@router.post(
+    "/workflows/{task_id}/stop", summary="Stop a workflow run (legacy path)", include_in_schema=False
+)
+async def stop_workflow_legacy(task_id: str, body: StopBody, app: AppDep, svc: ServicesDep) -> dict[str, str]:
+    return await stop_workflow(task_id, body, app, svc)
+
+
+def _timestamp(value: str | None, name: str) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ApiError(400, "invalid_param", f"{name} must be an ISO-8601 time.", params=name) from None
+
+
+def _log_item(run: RunRecord, end_user: Any) -> dict[str, Any]:
+    created_by_end_user = None
+    if end_user is not None:
+        created_by_end_user = {
+            "id": end_user.id,
+            "type": end_user.type,
+            "is_anonymous": end_user.is_anonymous,
+            "session_id": end_user.session_id,
+        }
+    return {
+        "id": run.id,
+        "workflow_run": {
+            "id": run.id,
+            "version": run.workflow_id,
+            "status": run.status,
+            "error": run.error,
+            "elapsed_time": run.elapsed_time,
+            "total_tokens": run.total_tokens,
+            "total_steps": run.total_steps,
+            "created_at": int(run.created_at),
+            "finished_at": int(run.finished_at) if run.finished_at is not None else None,
+            "exceptions_count": run.exceptions_count,
+            "triggered_from": "app-run",
+        },
+        "created_from": run.created_from,
+        "created_by_role": "end_user" if end_user is not None else "account",
+        "created_by_account": None,
+        "created_by_end_user": created_by_end_user,
+        "created_at": int(run.created_at),
+        "details": None,
+    }
+
+
+@router.get("/workflows/logs", summary="The app's workflow run logs")
+async def workflow_logs(
+    app: AppDep,
+    svc: ServicesDep,
+    keyword: str | None = None,
+    status: Annotated[
+        str | None, Query(pattern="^(succeeded|failed|stopped|running|partial-succeeded)$")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=99999)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    created_at__before: str | None = None,
+    created_at__after: str | None = None,
+    created_by_end_user_session_id: str | None = None,
+    created_by_account: str | None = None,
+) -> dict[str, Any]:
+    if app.mode not in ("workflow", "advanced-chat"):
+        raise ApiError(400, "not_workflow_app", "Please check if your app mode matches the right API route.")
+    query = RunQuery(
+        keyword=keyword,
+        status=status,
+        created_before=_timestamp(created_at__before, "created_at__before"),
+        created_after=_timestamp(created_at__after, "created_at__after"),
+        user=created_by_end_user_session_id,
+        page=page,
+        limit=limit,
+    )
+    if created_by_account:  # runs started by console accounts are not listed here yet
+        return {"page": page, "limit": limit, "total": 0, "has_more": False, "data": []}
+    runs, total = await svc.store.list_runs(app.id, query)
+    items = []
+    for run in runs:
+        end_user = await svc.store.get_end_user(app.id, run.end_user_id) if run.end_user_id else None
+        items.append(_log_item(run, end_user))
+    return {"page": page, "limit": limit, "total": total, "has_more": page * limit < total, "data": items}

@@ -24,21 +24,24 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from riverflow.contracts.grpc.rag.v1 import resources_pb2 as riverflow_dot_rag_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n riverflow/rag/v1/retrieval.proto\x12\x10riverflow.rag.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x8d\x01\n\x0fRetrieveRequest\x12\x13\n\x0b\x64\x61taset_ids\x18\x01 \x03(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\r\n\x05top_k\x18\x03 \x01(\x05\x12\x1c\n\x0fscore_threshold\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x15\n\rsearch_method\x18\x05 \x01(\tB\x12\n\x10_score_threshold\"F\n\x10RetrieveResponse\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.riverflow.rag.v1.RetrievedRecord\"\x99\x01\n\x0fRetrievedRecord\x12\x12\n\nsegment_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x12\n\ndataset_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12\r\n\x05score\x18\x05 \x01(\x01\x12)\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct2^\n\tRetrieval\x12Q\n\x08Retrieve\x12!.riverflow.rag.v1.RetrieveRequest\x1a\".riverflow.rag.v1.RetrieveResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n riverflow/rag/v1/retrieval.proto\x12\x10riverflow.rag.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a riverflow/rag/v1/resources.proto\"\xde\x01\n\x0fRetrieveRequest\x12\x13\n\x0b\x64\x61taset_ids\x18\x01 \x03(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\r\n\x05top_k\x18\x03 \x01(\x05\x12\x1c\n\x0fscore_threshold\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x15\n\rsearch_method\x18\x05 \x01(\t\x12\x39\n\x0fretrieval_model\x18\x06 \x01(\x0b\x32 .riverflow.rag.v1.RetrievalModel\x12\x14\n\x0cworkspace_id\x18\x07 \x01(\tB\x12\n\x10_score_threshold\"U\n\x10RetrieveResponse\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.riverflow.rag.v1.RetrievedRecord\x12\r\n\x05query\x18\x02 \x01(\t\"v\n\x11RetrievedDocument\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10\x64\x61ta_source_type\x18\x03 \x01(\t\x12-\n\x0c\x64oc_metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc6\x02\n\x0fRetrievedRecord\x12\x12\n\nsegment_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x12\n\ndataset_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12\r\n\x05score\x18\x05 \x01(\x01\x12)\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12*\n\x07segment\x18\x07 \x01(\x0b\x32\x19.riverflow.rag.v1.Segment\x12\x35\n\x08\x64ocument\x18\x08 \x01(\x0b\x32#.riverflow.rag.v1.RetrievedDocument\x12\x32\n\x0c\x63hild_chunks\x18\t \x03(\x0b\x32\x1c.riverflow.rag.v1.ChildChunk\x12\x14\n\x0c\x64\x61taset_name\x18\n \x01(\t2^\n\tRetrieval\x12Q\n\x08Retrieve\x12!.riverflow.rag.v1.RetrieveRequest\x1a\".riverflow.rag.v1.RetrieveResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'riverflow.contracts.grpc.rag.v1.retrieval_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RETRIEVEREQUEST']._serialized_start=85
-  _globals['_RETRIEVEREQUEST']._serialized_end=226
-  _globals['_RETRIEVERESPONSE']._serialized_start=228
-  _globals['_RETRIEVERESPONSE']._serialized_end=298
-  _globals['_RETRIEVEDRECORD']._serialized_start=301
-  _globals['_RETRIEVEDRECORD']._serialized_end=454
-  _globals['_RETRIEVAL']._serialized_start=456
-  _globals['_RETRIEVAL']._serialized_end=550
+  _globals['_RETRIEVEREQUEST']._serialized_start=119
+  _globals['_RETRIEVEREQUEST']._serialized_end=341
+  _globals['_RETRIEVERESPONSE']._serialized_start=343
+  _globals['_RETRIEVERESPONSE']._serialized_end=428
+  _globals['_RETRIEVEDDOCUMENT']._serialized_start=430
+  _globals['_RETRIEVEDDOCUMENT']._serialized_end=548
+  _globals['_RETRIEVEDRECORD']._serialized_start=551
+  _globals['_RETRIEVEDRECORD']._serialized_end=877
+  _globals['_RETRIEVAL']._serialized_start=879
+  _globals['_RETRIEVAL']._serialized_end=973
 # @@protoc_insertion_point(module_scope)

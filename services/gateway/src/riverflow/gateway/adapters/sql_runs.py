@@ -1,0 +1,183 @@
+"""The SQL store's runs: workflow runs (logs, detail) and node executions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from riverflow.gateway.adapters import sql_models as m
+from riverflow.gateway.adapters.sql_convert import dt, ts
+from riverflow.gateway.records import NodeExecutionRecord, RunQuery, RunRecord
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+__all__ = ["SqlRuns"]
+
+_RUN_FIELDS = (
+    "status",
+    "outputs",
+    "error",
+    "elapsed_time",
+    "total_steps",
+    "total_tokens",
+    "exceptions_count",
+)
+
+
+def _run(row: m.WorkflowRun) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        app_id=row.app_id,
+        workflow_id=row.workflow_id,
+        task_id=row.task_id,
+        status=row.status,
+        inputs=row.inputs,
+        user=row.created_by,
+        created_at=ts(row.created_at) or 0.0,
+        outputs=row.outputs,
+        error=row.error,
+        elapsed_time=row.elapsed_time,
+        total_steps=row.total_steps,
+        total_tokens=row.total_tokens,
+        finished_at=ts(row.finished_at),
+        mode=row.mode,
+        conversation_id=row.conversation_id,
+        message_id=row.message_id,
+        end_user_id=row.end_user_id,
+        exceptions_count=row.exceptions_count,
+        created_from=row.created_from,
+    )
+
+
+def _execution(row: m.NodeExecution) -> NodeExecutionRecord:
+    return NodeExecutionRecord(
+        id=row.id,
+        run_id=row.run_id,
+        app_id=row.app_id,
+        node_id=row.node_id,
+        node_type=row.node_type,
+        title=row.title,
+        index=row.index,
+        status=row.status,
+        created_at=ts(row.created_at) or 0.0,
+        inputs=row.inputs,
+        outputs=row.outputs,
+        process_data=row.process_data,
+        error=row.error,
+        elapsed_time=row.elapsed_time,
+        execution_metadata=row.execution_metadata or {},
+        finished_at=ts(row.finished_at),
+        predecessor_node_id=row.predecessor_node_id,
+    )
+
+
+class SqlRuns:
+    _session: async_sessionmaker[AsyncSession]
+
+    async def create_run(self, run: RunRecord) -> None:
+        async with self._session.begin() as session:
+            session.add(
+                m.WorkflowRun(
+                    id=run.id,
+                    app_id=run.app_id,
+                    workflow_id=run.workflow_id,
+                    task_id=run.task_id,
+                    status=run.status,
+                    inputs=run.inputs,
+                    outputs=run.outputs,
+                    error=run.error,
+                    elapsed_time=run.elapsed_time,
+                    total_steps=run.total_steps,
+                    total_tokens=run.total_tokens,
+                    created_by=run.user,
+                    created_at=dt(run.created_at),
+                    finished_at=dt(run.finished_at),
+                    mode=run.mode,
+                    conversation_id=run.conversation_id,
+                    message_id=run.message_id,
+                    end_user_id=run.end_user_id,
+                    exceptions_count=run.exceptions_count,
+                    created_from=run.created_from,
+                )
+            )
+
+    async def finish_run(self, run: RunRecord) -> None:
+        async with self._session.begin() as session:
+            row = await session.get(m.WorkflowRun, run.id)
+            if row is None:
+                return
+            for name in _RUN_FIELDS:
+                setattr(row, name, getattr(run, name))
+            row.finished_at = dt(run.finished_at)
+
+    async def get_run(self, app_id: str, run_id: str) -> RunRecord | None:
+        run = await self.get_run_any(run_id)
+        return run if run is not None and run.app_id == app_id else None
+
+    async def get_run_any(self, run_id: str) -> RunRecord | None:
+        async with self._session() as session:
+            row = await session.get(m.WorkflowRun, run_id)
+            return None if row is None else _run(row)
+
+    async def get_run_by_task(self, app_id: str, task_id: str) -> RunRecord | None:
+        async with self._session() as session:
+            row = await session.scalar(
+                select(m.WorkflowRun).where(m.WorkflowRun.task_id == task_id, m.WorkflowRun.app_id == app_id)
+            )
+            return None if row is None else _run(row)
+
+    async def list_runs(self, app_id: str, query: RunQuery) -> tuple[list[RunRecord], int]:
+        conditions: list[Any] = [m.WorkflowRun.app_id == app_id]
+        if query.status:
+            conditions.append(m.WorkflowRun.status == query.status)
+        if query.user:
+            conditions.append(m.WorkflowRun.created_by == query.user)
+        if query.created_after is not None:
+            conditions.append(m.WorkflowRun.created_at >= dt(query.created_after))
+        if query.created_before is not None:
+            conditions.append(m.WorkflowRun.created_at <= dt(query.created_before))
+        if query.keyword:
+            pattern = f"%{query.keyword.lower()}%"
+            conditions.append(
+                or_(
+                    func.lower(cast(m.WorkflowRun.inputs, String)).like(pattern),
+                    func.lower(cast(m.WorkflowRun.outputs, String)).like(pattern),
+                    m.WorkflowRun.id == query.keyword,
+                )
+            )
+        async with self._session() as session:
+            total = await session.scalar(select(func.count()).select_from(m.WorkflowRun).where(*conditions))
+            rows = await session.scalars(
+                select(m.WorkflowRun)
+                .where(*conditions)
+                .order_by(m.WorkflowRun.created_at.desc(), m.WorkflowRun.id.desc())
+                .offset((query.page - 1) * query.limit)
+                .limit(query.limit)
+            )
+            return [_run(row) for row in rows], int(total or 0)
+
+    async def save_node_execution(self, execution: NodeExecutionRecord) -> None:
+        async with self._session.begin() as session:
+            row = await session.get(m.NodeExecution, execution.id)
+            if row is None:
+                row = m.NodeExecution(id=execution.id)
+                session.add(row)
+            row.run_id, row.app_id, row.node_id = execution.run_id, execution.app_id, execution.node_id
+            row.node_type, row.title, row.index = execution.node_type, execution.title, execution.index
+            row.predecessor_node_id, row.status = execution.predecessor_node_id, execution.status
+            row.inputs, row.outputs, row.process_data = (
+                execution.inputs,
+                execution.outputs,
+                execution.process_data,
+            )
+            row.error, row.elapsed_time = execution.error, execution.elapsed_time
+            row.execution_metadata = execution.execution_metadata
+            row.created_at, row.finished_at = dt(execution.created_at), dt(execution.finished_at)
+
+    async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(m.NodeExecution)
+                .where(m.NodeExecution.run_id == run_id)
+                .order_by(m.NodeExecution.index, m.NodeExecution.id)
+            )
+            return [_execution(row) for row in rows]

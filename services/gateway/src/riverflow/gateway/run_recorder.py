@@ -1,0 +1,142 @@
+"""Writes what runs did to the store, from the run events themselves (whoever is listening).
+
+Fed by ``RunBus.consume_events`` (a durable JetStream consumer on NATS), so a run's outcome is
+recorded even when its client went away or the gateway that started it restarted: node executions
+from ``node_finished``, then on the terminal event the run, its message (answer, usage, citations)
+and its conversation's variables. Every write is idempotent: events may arrive twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from typing import Any
+
+from riverflow.contracts.events.v1 import RunEvent
+from riverflow.gateway.ports import Store
+from riverflow.gateway.records import NodeExecutionRecord, RunRecord
+from riverflow.gateway.reply_stream import retriever_resources
+from riverflow.gateway.runs import finish_record
+from riverflow.gateway.usage import add_usage, empty_usage, node_usage
+
+__all__ = ["RunRecorder", "node_execution"]
+
+log = logging.getLogger("riverflow.gateway.recorder")
+
+
+def node_execution(run: RunRecord, data: dict[str, Any], created_at: float) -> NodeExecutionRecord:
+    """A ``node_finished`` event's data as a stored node execution."""
+    started = data.get("created_at")
+    return NodeExecutionRecord(
+        id=str(data.get("id") or f"{run.id}:{data.get('node_id')}"),
+        run_id=run.id,
+        app_id=run.app_id,
+        node_id=str(data.get("node_id") or ""),
+        node_type=str(data.get("node_type") or ""),
+        title=str(data.get("title") or ""),
+        index=int(data.get("index") or 0),
+        status=str(data.get("status") or "succeeded"),
+        created_at=float(started) if isinstance(started, int | float) else created_at,
+        inputs=data.get("inputs"),
+        outputs=data.get("outputs"),
+        process_data=data.get("process_data"),
+        error=data.get("error"),
+        elapsed_time=float(data.get("elapsed_time") or 0.0),
+        execution_metadata=dict(data.get("execution_metadata") or {}),
+        finished_at=float(data["finished_at"]) if isinstance(data.get("finished_at"), int | float) else None,
+        predecessor_node_id=data.get("predecessor_node_id"),
+    )
+
+
+class RunRecorder:
+    """The event handler; ``wait`` lets a request read its own run's writes."""
+
+    def __init__(self, store: Store, remembered: int = 10_000) -> None:
+        self._store = store
+        self._done: OrderedDict[str, None] = OrderedDict()
+        self._waiters: dict[str, asyncio.Event] = {}
+        self._remembered = remembered
+
+    async def handle(self, event: RunEvent) -> None:
+        if event.event == "node_finished":
+            run = await self._store.get_run_any(event.run_id)
+            if run is not None:  # events of runs this gateway's database does not know are not ours
+                await self._store.save_node_execution(
+                    node_execution(run, event.data, float(event.created_at))
+                )
+        elif event.is_terminal:
+            await self._finish(event)
+            self._mark_done(event.run_id)
+
+    async def wait(self, run_id: str, timeout: float) -> bool:
+        """True once the run's terminal event was recorded (False after ``timeout``)."""
+        if run_id in self._done:
+            return True
+        waiter = self._waiters.setdefault(run_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(waiter.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            if not waiter.is_set() or run_id in self._done:
+                self._waiters.pop(run_id, None)
+
+    def _mark_done(self, run_id: str) -> None:
+        self._done[run_id] = None
+        while len(self._done) > self._remembered:
+            self._done.popitem(last=False)
+        waiter = self._waiters.pop(run_id, None)
+        if waiter is not None:
+            waiter.set()
+
+    async def _finish(self, terminal: RunEvent) -> None:
+        run = await self._store.get_run_any(terminal.run_id)
+        if run is None:
+            return
+        if run.status != "running" and run.finished_at is not None and terminal.event != "workflow_finished":
+            return  # already recorded from its workflow_finished; a trailing error adds nothing
+        run = finish_record(run, terminal)
+        run.exceptions_count = int(terminal.data.get("exceptions_count") or run.exceptions_count or 0)
+        usage, resources = empty_usage(), []
+        for execution in await self._store.list_node_executions(run.id):
+            data = {
+                "node_type": execution.node_type,
+                "outputs": execution.outputs,
+                "execution_metadata": execution.execution_metadata,
+            }
+            found = node_usage(data)
+            if found is not None:
+                usage = add_usage(usage, found)
+            resources.extend(retriever_resources(data))
+        if not run.total_tokens:  # engines that do not count the nodes' usage themselves
+            run.total_tokens = int(usage["total_tokens"])
+        await self._store.finish_run(run)
+        if run.message_id is not None:
+            await self._finish_message(run, terminal, usage, resources)
+
+    async def _finish_message(
+        self, run: RunRecord, terminal: RunEvent, usage: dict[str, Any], resources: list[dict[str, Any]]
+    ) -> None:
+        message = await self._store.get_message(run.app_id, run.message_id or "")
+        if message is None:
+            return
+        answer = (run.outputs or {}).get("answer")
+        if isinstance(answer, str):
+            message.answer = answer
+        message.usage, message.retriever_resources = usage, resources
+        message.status = "error" if run.status == "failed" else "normal"
+        message.error = run.error if run.status == "failed" else None
+        await self._store.update_message(message)
+        if run.conversation_id is None:
+            return
+        conversation = await self._store.get_conversation(run.app_id, run.conversation_id)
+        if conversation is None:
+            return
+        variables = terminal.data.get("conversation_variables")
+        if isinstance(variables, dict) and run.status != "failed":
+            conversation.variables = dict(variables)
+        conversation.updated_at = max(conversation.updated_at, time.time())
+        await self._store.update_conversation(conversation)

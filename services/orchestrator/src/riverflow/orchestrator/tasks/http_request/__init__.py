@@ -1,0 +1,1 @@
+"""The http-request node: request assembly, the SSRF address guard, response handling."""

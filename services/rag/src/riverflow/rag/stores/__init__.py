@@ -1,0 +1,1 @@
+"""``VectorStore`` adapters: in-memory (reference), sqlite-vec + FTS5 (embedded default), Weaviate."""
