@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -27,6 +28,8 @@ __all__ = [
     "AppDep",
     "DatasetKeyDep",
 ]
+
+log = logging.getLogger("riverflow.gateway.auth")
 
 
 @dataclass
@@ -66,6 +69,8 @@ async def _key(request: Request, type: str) -> ApiKeyRecord:
     svc = services(request)
     key = await svc.store.find_api_key(hash_secret(token), type) if token else None
     if key is None:
+        # An audit trail of refused keys, naming the route and never the key itself.
+        log.warning("refused an unknown %s key on %s %s", type, request.method, request.url.path)
         raise unauthorized("Access token is invalid")
     svc.limiter.check(key.id)
     workspace = await svc.store.get_workspace(key.workspace_id)
