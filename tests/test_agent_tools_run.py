@@ -193,6 +193,34 @@ def test_agent_chat_calls_a_builtin_and_an_openapi_tool(platform, weather_api) -
     usage = events[-1]["metadata"]["usage"]
     assert len(usage) == 12 and usage["total_tokens"] > 0
 
+    # Dify's agent form: the agent's steps as agent_thought events, before message_end.
+    thoughts = [e for e in events if e["event"] == "agent_thought"]
+    assert thoughts and names.index("agent_thought") < names.index("message_end")
+    assert [t["position"] for t in thoughts] == list(range(1, len(thoughts) + 1))
+    called = thoughts[0]
+    assert called["tool"].split(";") == ["current_time", "get_weather"]
+    assert json.loads(called["tool_input"])["get_weather"] == {"city": "Paris"}
+    assert "sunny" in json.loads(called["observation"])["get_weather"]
+    assert called["tool_labels"]["get_weather"] == {"en_US": "Weather"}
+    message_id, conversation_id = events[-1]["message_id"], events[-1]["conversation_id"]
+    for thought in thoughts:  # dify-client-python refuses null strings
+        for name in ("id", "task_id", "message_id", "conversation_id", "thought", "observation", "tool"):
+            assert isinstance(thought[name], str), (name, thought)
+        assert isinstance(thought["tool_input"], str) and thought["message_files"] == []
+        assert (thought["message_id"], thought["conversation_id"]) == (message_id, conversation_id)
+
+    # The same thoughts, same ids, in the message history.
+    history = httpx.get(
+        f"{running.base_url}/v1/messages",
+        params={"conversation_id": conversation_id, "user": "u1"},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+    assert history.status_code == 200, history.text
+    (stored,) = history.json()["data"]
+    assert [t["id"] for t in stored["agent_thoughts"]] == [t["id"] for t in thoughts]
+    assert stored["agent_thoughts"][0]["tool"] == "current_time;get_weather"
+
     # Both tools' results went back to the model in one follow-up request.
     (follow_up,) = [r for r in mock.requests() if r["body"]["messages"][-1]["role"] == "tool"]
     tool_messages = [m for m in follow_up["body"]["messages"] if m["role"] == "tool"]

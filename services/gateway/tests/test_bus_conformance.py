@@ -10,7 +10,13 @@ from collections.abc import AsyncIterator
 import nats
 import pytest
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunStopRequested, parse_inbox_event
+from riverflow.contracts.events.v1 import (
+    RunEvent,
+    RunRequested,
+    RunResumeRequested,
+    RunStopRequested,
+    parse_inbox_event,
+)
 from riverflow.engine import EmitRunEvent
 from riverflow.gateway.adapters.memory_bus import InMemoryRunBus
 from riverflow.gateway.adapters.nats_bus import NatsRunBus
@@ -42,7 +48,24 @@ def scripted_step(state, event):
         return event, [EmitRunEvent(event=e) for e in events]
     if isinstance(event, RunStopRequested) and isinstance(state, RunRequested):
         return None, [EmitRunEvent(event=stopped_event(state))]
+    if isinstance(event, RunResumeRequested) and isinstance(state, RunRequested):
+        return state, [EmitRunEvent(event=e) for e in resumed_events(state)]
     return state, []
+
+
+def resumed_events(request: RunRequested) -> list[RunEvent]:
+    """What a resume of a finished scripted run adds: it starts again and finishes again."""
+    return [
+        RunEvent(
+            run_id=request.run_id,
+            task_id=request.task_id,
+            seq=len(SCRIPT) + i,
+            event=name,
+            data={"resumed": True},
+            created_at=1,
+        )
+        for i, name in enumerate(["workflow_started", "workflow_finished"], start=1)
+    ]
 
 
 def held_events(request: RunRequested) -> list[RunEvent]:
@@ -80,6 +103,11 @@ class FakeOrchestrator:
 
     async def _on_request(self, msg) -> None:
         event = parse_inbox_event(msg.data)
+        if isinstance(event, RunResumeRequested):
+            request = next(r for r, _ in self.received if r.run_id == event.run_id)
+            for resumed in resumed_events(request):
+                await self.js.publish(subjects.run_events(event.run_id), resumed.model_dump_json().encode())
+            return
         if isinstance(event, RunStopRequested):
             request = next(r for r, _ in self.received if r.run_id == event.run_id)
             await self.js.publish(
@@ -197,6 +225,30 @@ async def test_a_stop_request_ends_a_running_run(bus) -> None:
     events = await asyncio.wait_for(reader, 10)
     assert [e.event for e in events] == ["workflow_started", "workflow_finished"]
     assert events[-1].data == {"status": "stopped"}
+
+
+async def test_a_resumed_run_relays_only_its_new_events(bus) -> None:
+    request = _request("resume")
+    await bus.publish_run(request)
+    assert [e.event for e in await asyncio.wait_for(_collect(bus, request.run_id), 10)] == SCRIPT
+    assert await bus.last_seq(request.run_id) == len(SCRIPT)
+    assert await bus.last_seq(str(uuid.uuid4())) == 0
+
+    after = await bus.last_seq(request.run_id)
+    reader = asyncio.create_task(_read_after(bus, request.run_id, after))
+    await bus.publish_resume(
+        RunResumeRequested(event_id=f"{request.run_id}:resume:1", run_id=request.run_id, at=time.time())
+    )
+    events = await asyncio.wait_for(reader, 10)
+    assert [(e.seq, e.event) for e in events] == [(6, "workflow_started"), (7, "workflow_finished")]
+    assert all(e.data == {"resumed": True} for e in events)
+    assert await bus.last_seq(request.run_id) == 7
+    # Read from the start, the stream still ends at the first terminal event.
+    assert [e.event for e in await asyncio.wait_for(_collect(bus, request.run_id), 10)] == SCRIPT
+
+
+async def _read_after(bus, run_id: str, after: int) -> list[RunEvent]:
+    return [e async for e in bus.events(run_id, after)]
 
 
 async def test_consumed_events_reach_the_handler(bus) -> None:

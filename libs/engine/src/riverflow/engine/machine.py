@@ -11,6 +11,7 @@ from riverflow.contracts.events.v1 import (
     NodeTaskRequested,
     NodeTaskResult,
     RunRequested,
+    RunResumeRequested,
     RunStopRequested,
 )
 from riverflow.engine import streaming
@@ -23,6 +24,7 @@ from riverflow.engine.graph import runtime_graph
 from riverflow.engine.inputs import validate_inputs
 from riverflow.engine.nodes import NodeOutcome
 from riverflow.engine.payloads import node_finished, stable_id, workflow_started
+from riverflow.engine.resuming import resumable
 from riverflow.engine.scopes import pool_of, scope_of
 from riverflow.engine.state import NodeRun, RunState, TaskRef
 from riverflow.engine.step import StepCore
@@ -31,7 +33,14 @@ from riverflow.engine.task_inputs import task_inputs
 
 __all__ = ["InboxEvent", "advance", "apply_event"]
 
-InboxEvent = RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested | HumanInputSubmitted
+InboxEvent = (
+    RunRequested
+    | NodeTaskResult
+    | NodeTaskChunk
+    | RunStopRequested
+    | HumanInputSubmitted
+    | RunResumeRequested
+)
 
 
 def advance(state: RunState | None, event: InboxEvent) -> tuple[RunState, list[Command]]:
@@ -81,6 +90,13 @@ def apply_event(state: RunState | None, event: InboxEvent) -> tuple[RunState, li
         step.on_chunk(event)
         return state, step.commands
     state.applied_event_ids[event.event_id] = True
+    if isinstance(event, RunResumeRequested):
+        # Only a failed run can be resumed; for any other run the request changes nothing.
+        if not resumable(state):
+            return state, []
+        step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
+        step.resume()
+        return state, step.commands
     if state.finished or isinstance(event, RunRequested):
         return state, []
     step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
@@ -215,7 +231,7 @@ class _Step(StepCore):
     def _retry(self, scope_id: str, run: NodeRun, result: NodeTaskResult) -> bool:
         assert self.graph is not None
         retry = retry_policy(self.graph.node_data(run.node_id))
-        if retry is None or run.attempt > retry[0]:
+        if retry is None or run.attempt - run.first_attempt + 1 > retry[0]:
             return False
         error = result.error or "node failed"
         data: dict[str, Any] = node_finished(

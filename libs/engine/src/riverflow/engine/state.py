@@ -31,6 +31,9 @@ class NodeRun(BaseModel):
     node_type: str
     status: NodeStatus = "running"
     attempt: int = 1
+    #: The attempt this execution began with: 1, or past the old attempts after a resume, so
+    #: idempotency keys stay unique while the retry budget counts from here.
+    first_attempt: int = 1
     execution_id: str
     index: int
     predecessor_node_id: str | None = None

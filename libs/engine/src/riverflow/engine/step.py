@@ -12,6 +12,7 @@ from riverflow.engine.containers import Containers
 from riverflow.engine.graph import RuntimeGraph
 from riverflow.engine.pausing import Pausing
 from riverflow.engine.payloads import workflow_finished
+from riverflow.engine.resuming import Resuming
 from riverflow.engine.scopes import frame_tags, pool_of, scope_of
 from riverflow.engine.state import RunState
 from riverflow.engine.traversal import Traversal
@@ -19,7 +20,7 @@ from riverflow.engine.traversal import Traversal
 __all__ = ["StepCore"]
 
 
-class StepCore(Traversal, Containers, Pausing):
+class StepCore(Traversal, Containers, Pausing, Resuming):
     """Mutates one run's state for one inbox event and collects the resulting commands.
 
     Work is a FIFO of ready ``(scope, node, predecessor)`` entries; frames whose nodes all
@@ -34,6 +35,7 @@ class StepCore(Traversal, Containers, Pausing):
         self.ready: deque[tuple[str, str, str | None]] = deque()
         self.queued: set[tuple[str, str]] = set()
         self.dirty: dict[str, bool] = {}  # frames to check for completion (insertion ordered)
+        self.restarts: dict[tuple[str, str], int] = {}  # (scope, node) -> first attempt (resume)
         self._graphs: dict[str, RuntimeGraph] = {}
         self._tags: dict[str, tuple[str | None, str | None, dict[str, Any]]] = {}
 

@@ -40,12 +40,15 @@ class Traversal:
             self.take_edges(scope, node_id, "source")
             return
         state.steps += 1
+        first = self.restarts.pop((scope, node_id), 1)
         run = NodeRun(
             node_id=node_id,
             node_type=node_type,
-            execution_id=stable_id(state.run_id, node_id, 1)
+            attempt=first,
+            first_attempt=first,
+            execution_id=stable_id(state.run_id, node_id, first)
             if not scope
-            else stable_id(state.run_id, scope, node_id, 1),
+            else stable_id(state.run_id, scope, node_id, first),
             index=state.steps,
             predecessor_node_id=predecessor,
             started_at=self.at,

@@ -176,10 +176,13 @@ def _encode(frame: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(frame, ensure_ascii=False, separators=(',', ':'), default=str)}\n\n".encode()
 
 
-async def respond(svc: Services, generation: Generation, streaming: bool) -> Any:
-    """SSE frames of the app's family, or the blocking body once the run ended."""
+async def respond(svc: Services, generation: Generation, streaming: bool, after_seq: int = 0) -> Any:
+    """SSE frames of the app's family, or the blocking body once the run ended.
+
+    ``after_seq`` skips the events a resumed run had before it was resumed.
+    """
     reply = ReplyStream(generation.context)
-    events = svc.bus.events(generation.request.run_id)
+    events = svc.bus.events(generation.request.run_id, after_seq)
     run_id = generation.request.run_id
 
     async def recorded() -> None:

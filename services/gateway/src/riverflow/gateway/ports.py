@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunStopRequested
+from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunResumeRequested, RunStopRequested
 from riverflow.gateway.account_records import (
     AccountRecord,
     MemberRecord,
@@ -47,6 +47,7 @@ __all__ = [
     "DocumentFile",
 ]
 
+
 class RunQueueFull(Exception):
     """The runs waiting for an orchestrator reached their limit: refuse, don't queue more."""
 
@@ -74,10 +75,20 @@ class RunBus(Protocol):
         """Ask the run to stop (it ends ``stopped``); unknown or finished runs ignore it."""
         ...
 
-    def events(self, run_id: str) -> AsyncIterator[RunEvent]:
-        """The run's events from its first one, in ``seq`` order, ending after the terminal event.
+    async def publish_resume(self, resume: RunResumeRequested) -> None:
+        """Ask a failed run to run its failed nodes again; runs that did not fail ignore it."""
+        ...
+
+    async def last_seq(self, run_id: str) -> int:
+        """The ``seq`` of the run's newest event still kept (0 when there is none)."""
+        ...
+
+    def events(self, run_id: str, after: int = 0) -> AsyncIterator[RunEvent]:
+        """The run's events after ``seq`` ``after`` (0: from its first one), in ``seq`` order,
+        ending after the next terminal event.
 
         Works however late it is called (before or after the run started or even finished).
+        A resumed run goes on after its terminal event: pass the ``last_seq`` read before resuming.
         """
         ...
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riverflow.contracts.events.v1 import RunEvent
+from riverflow.gateway.agent_thoughts import agent_steps, stream_thoughts
 from riverflow.gateway.usage import add_usage, empty_usage, node_usage
 
 __all__ = ["ReplyContext", "ReplyStream", "retriever_resources", "failure_error", "TERMINAL_EVENTS"]
@@ -84,6 +85,10 @@ class ReplyStream:
     error: dict[str, Any] | None = None
     sent_message_end: bool = False
     created_at: int = 0
+    #: ``agent_thought`` frames sent so far (positions continue across the run's agent nodes).
+    thoughts_sent: int = 0
+    #: The engine relayed ``agent_thought`` events itself: do not derive them again from agent logs.
+    live_thoughts: bool = False
 
     @property
     def answer(self) -> str:
@@ -130,6 +135,21 @@ class ReplyStream:
         frame.update(self._ids() if self.chat_family else {"workflow_run_id": self.ctx.run_id})
         frame.update({k: fields.get(k) for k in ("status", "code", "message")})
         return frame
+
+    def _agent_thoughts(self, event: RunEvent) -> list[dict[str, Any]]:
+        """An agent node's logged steps as ``agent_thought`` frames, before its answer is closed."""
+        steps = [] if self.live_thoughts else agent_steps(event.data)
+        frames = stream_thoughts(
+            steps,
+            run_id=self.ctx.run_id,
+            task_id=self.ctx.task_id,
+            message_id=self.ctx.message_id,
+            conversation_id=self.ctx.conversation_id if self.ctx.mode != "completion" else None,
+            first_position=self.thoughts_sent + 1,
+            created_at=event.created_at,
+        )
+        self.thoughts_sent += len(frames)
+        return frames
 
     def message_end(self, created_at: int) -> dict[str, Any]:
         self.sent_message_end = True
@@ -190,8 +210,13 @@ class ReplyStream:
             return [self.error_frame(data)]
         if name == "workflow_finished":
             return self._finished(event)
+        if name == "node_finished":
+            thoughts = self._agent_thoughts(event)
+            return thoughts + ([self._graph_frame(event)] if self.shows_graph else [])
         if name.startswith(_GRAPH_EVENTS_PREFIXES):
             return [self._graph_frame(event)] if self.shows_graph else []
+        if name == "agent_thought":
+            self.live_thoughts = True
         return [self._reply_frame(name, event.created_at, **data)]  # agent_thought, message_file...
 
     def _finished(self, event: RunEvent) -> list[dict[str, Any]]:

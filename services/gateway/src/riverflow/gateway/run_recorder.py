@@ -2,8 +2,8 @@
 
 Fed by ``RunBus.consume_events`` (a durable JetStream consumer on NATS), so a run's outcome is
 recorded even when its client went away or the gateway that started it restarted: node executions
-from ``node_finished``, then on the terminal event the run, its message (answer, usage, citations)
-and its conversation's variables. Every write is idempotent: events may arrive twice.
+from ``node_finished``, then on the terminal event the run, its message (answer, usage, citations,
+agent thoughts) and its conversation's variables. Every write is idempotent: events may arrive twice.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections import OrderedDict
 from typing import Any
 
 from riverflow.contracts.events.v1 import RunEvent
+from riverflow.gateway.agent_thoughts import agent_steps, stored_thoughts
 from riverflow.gateway.ports import Store
 from riverflow.gateway.records import NodeExecutionRecord, RunRecord
 from riverflow.gateway.reply_stream import retriever_resources
@@ -84,6 +85,10 @@ class RunRecorder:
             if not waiter.is_set() or run_id in self._done:
                 self._waiters.pop(run_id, None)
 
+    def reopen(self, run_id: str) -> None:
+        """The run goes on (a resume): ``wait`` waits for its next terminal event again."""
+        self._done.pop(run_id, None)
+
     def _mark_done(self, run_id: str) -> None:
         self._done[run_id] = None
         while len(self._done) > self._remembered:
@@ -100,7 +105,7 @@ class RunRecorder:
             return  # already recorded from its workflow_finished; a trailing error adds nothing
         run = finish_record(run, terminal)
         run.exceptions_count = int(terminal.data.get("exceptions_count") or run.exceptions_count or 0)
-        usage, resources = empty_usage(), []
+        usage, resources, thoughts = empty_usage(), [], []
         for execution in await self._store.list_node_executions(run.id):
             data = {
                 "node_type": execution.node_type,
@@ -111,14 +116,27 @@ class RunRecorder:
             if found is not None:
                 usage = add_usage(usage, found)
             resources.extend(retriever_resources(data))
+            if run.message_id is not None:
+                thoughts += stored_thoughts(
+                    agent_steps(data),
+                    run_id=run.id,
+                    message_id=run.message_id,
+                    first_position=len(thoughts) + 1,
+                    created_at=int(execution.finished_at or execution.created_at),
+                )
         if not run.total_tokens:  # engines that do not count the nodes' usage themselves
             run.total_tokens = int(usage["total_tokens"])
         await self._store.finish_run(run)
         if run.message_id is not None:
-            await self._finish_message(run, terminal, usage, resources)
+            await self._finish_message(run, terminal, usage, resources, thoughts)
 
     async def _finish_message(
-        self, run: RunRecord, terminal: RunEvent, usage: dict[str, Any], resources: list[dict[str, Any]]
+        self,
+        run: RunRecord,
+        terminal: RunEvent,
+        usage: dict[str, Any],
+        resources: list[dict[str, Any]],
+        thoughts: list[dict[str, Any]],
     ) -> None:
         message = await self._store.get_message(run.app_id, run.message_id or "")
         if message is None:
@@ -127,6 +145,7 @@ class RunRecorder:
         if isinstance(answer, str):
             message.answer = answer
         message.usage, message.retriever_resources = usage, resources
+        message.agent_thoughts = thoughts
         message.status = "error" if run.status == "failed" else "normal"
         message.error = run.error if run.status == "failed" else None
         await self._store.update_message(message)

@@ -13,6 +13,7 @@ from riverflow.contracts.events.v1 import (
     NodeTaskResult,
     RunEvent,
     RunRequested,
+    RunResumeRequested,
     RunStopRequested,
 )
 from riverflow.gateway.ports import EventHandler
@@ -33,6 +34,8 @@ class _RunLog:
         self.started = False
         self.changed = asyncio.Event()
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.state: Any = None
+        self.driving = False
 
     @property
     def ended(self) -> bool:
@@ -109,7 +112,20 @@ class InMemoryRunBus:
         if run is not None and run.started and not run.ended:
             run.inbox.put_nowait(stop)
 
-    async def events(self, run_id: str) -> AsyncIterator[RunEvent]:
+    async def publish_resume(self, resume: RunResumeRequested) -> None:
+        run = self._runs.get(resume.run_id)
+        if run is None or not run.started:
+            return  # an unknown run: nothing to resume, as the engine would decide
+        if run.driving:
+            run.inbox.put_nowait(resume)  # a run still going: the engine ignores the request
+        else:
+            self._spawn(self._drive(resume, run), f"resume-{resume.event_id}")
+
+    async def last_seq(self, run_id: str) -> int:
+        run = self._runs.get(run_id)
+        return run.events[-1].seq if run is not None and run.events else 0
+
+    async def events(self, run_id: str, after: int = 0) -> AsyncIterator[RunEvent]:
         run = self._runs.setdefault(run_id, _RunLog())
         index = 0
         while True:
@@ -117,6 +133,8 @@ class InMemoryRunBus:
             while index < len(run.events):
                 event = run.events[index]
                 index += 1
+                if event.seq <= after:
+                    continue
                 yield event
                 if event.is_terminal:
                     return
@@ -143,34 +161,40 @@ class InMemoryRunBus:
         if run.append(event) and self._handlers:
             self._deliveries.put_nowait(event)
 
-    async def _drive(self, request: RunRequested, run: _RunLog) -> None:
+    async def _drive(self, first: RunRequested | RunResumeRequested, run: _RunLog) -> None:
+        """Apply ``first`` and what follows from it until the run ends (again, after a resume)."""
         assert self._step is not None
-        state = self._initial_state
-        run.inbox.put_nowait(request)
+        if isinstance(first, RunRequested):
+            run.state = self._initial_state
+        run.driving = True
+        run.inbox.put_nowait(first)
         try:
-            while not run.ended:
+            while True:
                 event = await run.inbox.get()
-                if isinstance(event, RunStopRequested | NodeTaskResult):
+                if isinstance(event, RunStopRequested | NodeTaskResult | RunResumeRequested):
                     event = event.model_copy(update={"processed_at": time.time()})
-                state, commands = self._step(state, event)
+                run.state, commands = self._step(run.state, event)
                 for command in commands:
                     kind = getattr(command, "kind", None)
                     if kind == "emit":
                         self._emit(run, command.event)
                     elif kind == "dispatch":
                         self._spawn(self._run_task(command.task, run), f"task-{command.task.idempotency_key}")
-                if not commands and isinstance(event, RunRequested):
+                if run.ended:
+                    break
+                if not commands and isinstance(event, RunRequested | RunResumeRequested):
                     break  # a step that produced nothing will never finish
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.exception("run %s: the engine raised", request.run_id)
+            log.exception("run %s: the engine raised", first.run_id)
             if not run.ended:
+                task_id = getattr(run.state, "task_id", None) or getattr(first, "task_id", first.run_id)
                 self._emit(
                     run,
                     RunEvent(
-                        run_id=request.run_id,
-                        task_id=request.task_id,
+                        run_id=first.run_id,
+                        task_id=task_id,
                         seq=(run.events[-1].seq if run.events else 0) + 1,
                         event="error",
                         data={"status": 500, "code": "internal_server_error", "message": str(exc)},
@@ -178,7 +202,9 @@ class InMemoryRunBus:
                     ),
                 )
         finally:
-            asyncio.get_running_loop().call_later(self._retention, self._runs.pop, request.run_id, None)
+            run.driving = False
+            if isinstance(first, RunRequested):
+                asyncio.get_running_loop().call_later(self._retention, self._runs.pop, first.run_id, None)
 
     async def _run_task(self, task: NodeTaskRequested, run: _RunLog) -> None:
         if task.not_before is not None and task.not_before > time.time():

@@ -11,9 +11,9 @@ from faststream.nats import NatsBroker
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import APIError
+from nats.js.errors import APIError, NotFoundError
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunStopRequested
+from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunResumeRequested, RunStopRequested
 from riverflow.gateway.ports import BusUnavailable, EventHandler, RunQueueFull
 from riverflow.runtime.streams import INBOX_FULL_ERR_CODE, ensure_streams
 
@@ -65,11 +65,17 @@ class NatsRunBus:
         return self._connected and self._broker.connection.is_connected
 
     async def publish_run(self, request: RunRequested) -> None:
+        await self._publish_inbox(request, request.run_id)
+
+    async def publish_resume(self, resume: RunResumeRequested) -> None:
+        await self._publish_inbox(resume, resume.event_id)
+
+    async def _publish_inbox(self, event: RunRequested | RunResumeRequested, msg_id: str) -> None:
         try:
             await self._broker.publish(
-                request,
-                subjects.run_inbox(request.run_id),
-                headers={"Nats-Msg-Id": request.run_id},
+                event,
+                subjects.run_inbox(event.run_id),
+                headers={"Nats-Msg-Id": msg_id},
                 stream=subjects.RUN_INBOX_STREAM,
                 timeout=self._publish_timeout,
             )
@@ -89,7 +95,15 @@ class NatsRunBus:
             stream=subjects.RUN_INBOX_STREAM,
         )
 
-    async def events(self, run_id: str) -> AsyncIterator[RunEvent]:
+    async def last_seq(self, run_id: str) -> int:
+        js = self._broker.connection.jetstream()
+        try:
+            msg = await js.get_last_msg(subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
+        except NotFoundError:
+            return 0
+        return RunEvent.model_validate_json(msg.data or b"{}").seq
+
+    async def events(self, run_id: str, after: int = 0) -> AsyncIterator[RunEvent]:
         js = self._broker.connection.jetstream()
         sub = await js.subscribe(
             subjects.run_events(run_id),
@@ -97,11 +111,11 @@ class NatsRunBus:
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.ALL,
         )
-        last_seq = 0
+        last_seq = after
         try:
             async for msg in sub.messages:
                 event = RunEvent.model_validate_json(msg.data)
-                if event.seq <= last_seq:  # a re-published duplicate
+                if event.seq <= last_seq:  # a re-published duplicate, or before ``after``
                     continue
                 last_seq = event.seq
                 yield event

@@ -8,6 +8,7 @@ from riverflow.contracts.events.v1.runs import (
     RunEvent,
     RunInboxEvent,
     RunRequested,
+    RunResumeRequested,
     RunStopRequested,
     parse_inbox_event,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "RunEvent",
     "RunInboxEvent",
     "RunRequested",
+    "RunResumeRequested",
     "RunStopRequested",
     "parse_inbox_event",
 ]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 from riverflow.contracts.events.v1.human_input import HumanInputSubmitted
+from riverflow.contracts.events.v1.inbox_base import Contract, InboxEventBase
+from riverflow.contracts.events.v1.resume import RunResumeRequested
 
 __all__ = [
     "RunRequested",
@@ -19,26 +21,16 @@ __all__ = [
     "NodeTaskChunk",
     "RunStopRequested",
     "HumanInputSubmitted",
+    "RunResumeRequested",
     "RunInboxEvent",
     "RunEvent",
     "parse_inbox_event",
 ]
 
 
-class _Contract(BaseModel):
-    # Unknown fields from a newer producer are kept, never rejected: contracts evolve by adding.
-    model_config = ConfigDict(extra="allow")
-
-
-class _InboxEvent(_Contract):
-    #: Set by the orchestrator when it first applies the event, and logged with it: the run's
-    #: clock for that step (elapsed times), fixed in the log so folding it again is deterministic.
-    processed_at: float | None = None
-
-    @property
-    def now(self) -> float:
-        """The time the engine uses for this step: when it was processed, else when it was made."""
-        return self.processed_at if self.processed_at is not None else self.at
+# The shared bases live in ``inbox_base`` so newer inbox event modules can subclass them too.
+_Contract = Contract
+_InboxEvent = InboxEventBase
 
 
 class RunRequested(_InboxEvent):
@@ -125,7 +117,14 @@ class RunStopRequested(_InboxEvent):
     at: float
 
 
-_AnyInboxEvent = RunRequested | NodeTaskResult | NodeTaskChunk | RunStopRequested | HumanInputSubmitted
+_AnyInboxEvent = (
+    RunRequested
+    | NodeTaskResult
+    | NodeTaskChunk
+    | RunStopRequested
+    | HumanInputSubmitted
+    | RunResumeRequested
+)
 
 RunInboxEvent = Annotated[_AnyInboxEvent, Field(discriminator="kind")]
 

@@ -1,4 +1,4 @@
-"""Console apps: import a Dify DSL, create, list, show, update, delete, export."""
+"""Console apps: import a Dify DSL, create, list, show, update, delete, export, resume a failed run."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from riverflow.gateway import resumption
 from riverflow.gateway.api.console.access import ConsoleUser, require_role, workspace_app
 from riverflow.gateway.api.deps import ServicesDep
 from riverflow.gateway.app_dsl import blank_dsl, export_text
@@ -198,3 +199,20 @@ async def export_app(
     version = await svc.store.published_version(app.id)
     text = draft.dsl if draft is not None else version.dsl if version is not None else ""
     return {"data": export_text(text, include_secret)}
+
+
+class ResumeRunBody(BaseModel):
+    user: str | None = Field(default=None, max_length=255)
+    response_mode: Literal["blocking", "streaming"] | None = None
+
+
+@router.post(
+    "/apps/{app_id}/workflow-runs/{run_id}/resume",
+    summary="Resume a failed run from its failed node (finished nodes are not run again)",
+)
+async def resume_run(
+    app_id: str, run_id: str, body: ResumeRunBody, request: Request, user: Editor, svc: ServicesDep
+) -> Any:
+    app = await workspace_app(request, app_id, user)
+    who = body.user or user.account_id or "console"
+    return await resumption.resume(svc, app, run_id, who, body.response_mode == "streaming")

@@ -59,6 +59,10 @@ class StopBody(UserBody):
     pass
 
 
+class ResumeBody(UserBody):
+    response_mode: Literal["blocking", "streaming"] | None = None
+
+
 class FeedbackBody(_Body):
     rating: Literal["like", "dislike"] | None = None
     user: str | None = None

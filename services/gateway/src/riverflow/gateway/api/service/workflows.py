@@ -1,4 +1,4 @@
-"""Workflow apps: run (blocking, streaming, a given version), run detail, stop, and the run logs."""
+"""Workflow apps: run (blocking, streaming, a given version), run detail, stop, resume, the run logs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from riverflow.gateway import generation
+from riverflow.gateway import generation, resumption
 from riverflow.gateway.api.deps import AppDep, ServicesDep
-from riverflow.gateway.api.service.bodies import StopBody, WorkflowRunBody
+from riverflow.gateway.api.service.bodies import ResumeBody, StopBody, WorkflowRunBody
 from riverflow.gateway.api.service.common import published_version, require_user, resolved_files
 from riverflow.gateway.app_runtime import runnable
 from riverflow.gateway.errors import ApiError
@@ -54,6 +54,16 @@ async def get_workflow_run(workflow_run_id: str, app: AppDep, svc: ServicesDep) 
     if run is None:
         raise ApiError(404, "not_found", "Workflow run not found.")
     return run_data(run)
+
+
+@router.post(
+    "/workflows/runs/{workflow_run_id}/resume",
+    summary="Resume a failed workflow run from its failed node (finished nodes are not run again)",
+)
+async def resume_workflow_run(workflow_run_id: str, body: ResumeBody, app: AppDep, svc: ServicesDep) -> Any:
+    _require_workflow(app)
+    user = require_user(body.user)
+    return await resumption.resume(svc, app, workflow_run_id, user, body.response_mode == "streaming")
 
 
 @router.post("/workflows/tasks/{task_id}/stop", summary="Stop a workflow run")
