@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
 from riverflow.contracts.grpc.rag.v1 import knowledge_pb2 as k
 from riverflow.contracts.grpc.rag.v1 import knowledge_pb2_grpc, retrieval_pb2, retrieval_pb2_grpc
+from riverflow.runtime.nats_server import NatsServerProcess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "rag" / "tests"))
 from test_service_integration import start_rag, wait_ready, wait_status  # noqa: E402
 
-pytestmark = pytest.mark.integration
+# Two rag processes start (each loads the embedding model) and redelivery waits out an ack wait.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
 
 
 def _counts(data_dir: Path, document_id: str) -> tuple[int, int, str]:
@@ -36,7 +39,16 @@ def _counts(data_dir: Path, document_id: str) -> tuple[int, int, str]:
     return chunks, segments, status
 
 
-async def test_a_crash_mid_ingestion_resumes_without_duplicate_chunks(nats_url: str, tmp_path: Path) -> None:
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[str]:
+    """A nats-server of its own: the ingestion consumer's ack wait and queue must be this test's,
+    not whatever earlier tests' rag processes left durable on the shared server."""
+    with NatsServerProcess(tmp_path / "nats") as server:
+        yield server.url
+
+
+async def test_a_crash_mid_ingestion_resumes_without_duplicate_chunks(own_nats: str, tmp_path: Path) -> None:
+    nats_url = own_nats
     data_dir = tmp_path / "rag"
     text = "\n".join(f"Line {i}: the glacier moved {i} metres." for i in range(40))
     # First process: dies (exit 17) right after writing the chunks, before recording them or acking the job.
