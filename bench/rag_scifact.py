@@ -19,6 +19,7 @@ import json
 import math
 import os
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -277,6 +278,20 @@ async def scale(n: int = 100_000, dim: int = 384, queries: int = 200) -> dict:
     return out
 
 
+def _indexed_dataset(data_dir: Path, documents: int) -> str | None:
+    """The id of a fully indexed "scifact" dataset already in ``data_dir``, if there is one."""
+    if not (data_dir / "rag.sqlite").exists():
+        return None
+    with sqlite3.connect(data_dir / "rag.sqlite") as db:
+        row = db.execute("SELECT id FROM rag_datasets WHERE name = 'scifact'").fetchone()
+        if row is None:
+            return None
+        done = db.execute(
+            "SELECT count(*) FROM rag_documents WHERE dataset_id = ? AND indexing_status = 'completed'", row
+        ).fetchone()[0]
+    return row[0] if done == documents else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -286,6 +301,12 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, default=50)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the rag data here; if it already holds the indexed corpus, skip ingestion (query tuning)",
+    )
     args = parser.parse_args()
     corpus, queries, qrels = load()
     if args.limit_docs:
@@ -296,13 +317,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         nats = NatsServerProcess(store_dir=Path(tmp) / "nats").start()
         health, grpc_port = free_port(), free_port()
+        data_dir = args.data_dir or Path(tmp) / "rag"
+        existing = _indexed_dataset(data_dir, len(corpus))
         env = {
             **os.environ,
             "NATS_URL": nats.url,
             "RAG_HOST": "127.0.0.1",
             "RAG_HEALTH_PORT": str(health),
             "RAG_GRPC_PORT": str(grpc_port),
-            "RAG_DATA_DIR": str(Path(tmp) / "rag"),
+            "RAG_DATA_DIR": str(data_dir),
             "RAG_LOG_LEVEL": "WARNING",
         }
         proc = subprocess.Popen([sys.executable, "-m", "riverflow.rag"], env=env)
@@ -313,15 +336,16 @@ def main() -> None:
                 async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
                     return await ingest(channel, corpus, args.max_tokens, args.overlap)
 
-            dataset_id, results["ingestion"] = asyncio.run(ingest_all())
-            rag_db = Path(tmp) / "rag" / "rag.sqlite"
-            import sqlite3
-
-            with sqlite3.connect(rag_db) as db:
-                chunks = db.execute("SELECT count(*) FROM rag_segments").fetchone()[0]
-            results["ingestion"]["chunks"] = chunks
-            results["ingestion"]["chunks_per_s"] = chunks / results["ingestion"]["indexed_s"]
-            print("ingestion", results["ingestion"], flush=True)
+            if existing:
+                dataset_id = existing
+                print("ingestion skipped: reusing the corpus indexed in", data_dir, flush=True)
+            else:
+                dataset_id, results["ingestion"] = asyncio.run(ingest_all())
+                with sqlite3.connect(data_dir / "rag.sqlite") as db:
+                    chunks = db.execute("SELECT count(*) FROM rag_segments").fetchone()[0]
+                results["ingestion"]["chunks"] = chunks
+                results["ingestion"]["chunks_per_s"] = chunks / results["ingestion"]["indexed_s"]
+                print("ingestion", results["ingestion"], flush=True)
             results.update(asyncio.run(quality(grpc_port, dataset_id, queries, qrels)))
         finally:
             proc.terminate()

@@ -62,9 +62,12 @@ STREAMS: tuple[StreamConfig, ...] = (
 )
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Create each stream, or bring an existing one to the declared configuration."""
-    for config in STREAMS:
+async def ensure_streams(js: JetStreamContext, configs: tuple[StreamConfig, ...] = STREAMS) -> None:
+    """Create each stream, or bring an existing one to the declared configuration.
+
+    ``configs`` defaults to the platform's streams; a service passes its own extra ones.
+    """
+    for config in configs:
         try:
             await js.stream_info(config.name)
         except NotFoundError:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsMessage, NatsRouter, PullSub
@@ -12,6 +10,7 @@ from nats.js.api import ConsumerConfig
 from riverflow.agent.task_runner import TaskRunner
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import NodeTaskRequested
+from riverflow.runtime.keepalive import keep_alive
 from riverflow.runtime.settings import NatsSettings
 
 __all__ = ["TASKS_DURABLE", "make_router"]
@@ -21,25 +20,6 @@ TASKS_DURABLE = "agent"
 
 # The streams are declared by ensure_streams at startup, never implicitly by FastStream.
 _NODE_TASKS = JStream(subjects.NODE_TASKS_STREAM, declare=False)
-
-
-@contextlib.asynccontextmanager
-async def _keep_alive(msg: NatsMessage, every: float) -> AsyncIterator[None]:
-    """Tell JetStream the task is still being worked on, so a long model call is not redelivered."""
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every)
-            with contextlib.suppress(Exception):
-                await msg.in_progress()
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def make_router(nats: NatsSettings, runner: Callable[[], TaskRunner], max_workers: int = 16) -> NatsRouter:
@@ -57,7 +37,7 @@ def make_router(nats: NatsSettings, runner: Callable[[], TaskRunner], max_worker
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def handle_node_task(task: NodeTaskRequested, msg: NatsMessage) -> None:
-        async with _keep_alive(msg, max(1.0, nats.ack_wait_seconds / 3)):
+        async with keep_alive(msg, max(1.0, nats.ack_wait_seconds / 3)):
             await runner().run(task)
 
     return router

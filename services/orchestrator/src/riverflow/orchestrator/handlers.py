@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
 
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
@@ -17,6 +14,7 @@ from riverflow.orchestrator.run_advancer import RunAdvancer
 from riverflow.orchestrator.settings import OrchestratorSettings
 from riverflow.orchestrator.tasks import TaskRegistry, fit_result, result_of
 from riverflow.orchestrator.tasks.wiring import build_task_registry
+from riverflow.runtime.keepalive import keep_alive
 
 __all__ = ["build_router"]
 
@@ -68,7 +66,7 @@ def build_router(
         if wait > 0:  # a retry's interval: come back when it has passed
             await msg.nack(delay=wait)
             return
-        async with _keep_alive(msg, heartbeat):
+        async with keep_alive(msg, heartbeat):
             outcome = await tasks.execute(task)
         limit = settings.task_result_max_bytes or _bus_limit(broker)
         result = fit_result(result_of(task, outcome), limit)
@@ -86,22 +84,3 @@ def _bus_limit(broker: NatsBroker) -> int:
     """The server's max_payload less room for headers and the envelope."""
     max_payload = getattr(broker.connection, "max_payload", 0) or 1024 * 1024
     return max(64 * 1024, max_payload - 64 * 1024)
-
-
-@contextlib.asynccontextmanager
-async def _keep_alive(msg: NatsMessage, every: float) -> AsyncIterator[None]:
-    """Tell JetStream the task is still being worked on, so a long one is not redelivered."""
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every)
-            with contextlib.suppress(Exception):
-                await msg.in_progress()
-
-    beating = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
 from riverflow.contracts import rag_subjects
+from riverflow.runtime.streams import DUPLICATE_WINDOW_SECONDS, ensure_streams
 
 __all__ = ["RAG_STREAMS", "ensure_rag_streams"]
 
@@ -19,7 +19,7 @@ RAG_STREAMS = (
         retention=RetentionPolicy.WORK_QUEUE,
         storage=StorageType.FILE,
         # Longer than any redelivery path, so a job re-submitted after a crash is a duplicate.
-        duplicate_window=600.0,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
         max_age=7 * _DAY,
     ),
     StreamConfig(
@@ -34,10 +34,4 @@ RAG_STREAMS = (
 
 
 async def ensure_rag_streams(js: JetStreamContext) -> None:
-    for config in RAG_STREAMS:
-        try:
-            await js.stream_info(config.name)
-        except NotFoundError:
-            await js.add_stream(config)
-        else:
-            await js.update_stream(config)
+    await ensure_streams(js, RAG_STREAMS)

@@ -17,6 +17,7 @@ import apsw
 import numpy as np
 import sqlite_vec
 from riverflow.rag.fusion import fuse, relative_scores
+from riverflow.rag.keywords import ENGLISH_STOPWORDS
 from riverflow.rag.ports import ChunkHit, ChunkRecord, SearchRequest
 from riverflow.rag.stores.sqlite_sql import SCHEMA, filter_sql, fts_query, vector_table, vector_table_ddl
 
@@ -24,9 +25,13 @@ __all__ = ["SqliteVecStore"]
 
 
 class SqliteVecStore:
-    """Chunks, vectors and full-text index in one database: a document's write is one transaction."""
+    """Chunks, vectors and full-text index in one database: a document's write is one transaction.
 
-    def __init__(self, path: str | Path = ":memory:", stopwords: frozenset[str] = frozenset()) -> None:
+    Query words in ``stopwords`` are left out of full-text queries: on SciFact's train queries that
+    kept nDCG@10 (0.701 vs 0.700) and cut the hybrid query time about threefold (bench/README.md).
+    """
+
+    def __init__(self, path: str | Path = ":memory:", stopwords: frozenset[str] = ENGLISH_STOPWORDS) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = apsw.Connection(str(path))
