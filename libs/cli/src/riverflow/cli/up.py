@@ -64,7 +64,7 @@ def run_up(data_dir: Path, gateway_port: int = 5001) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     nats: NatsServerProcess | None = None
-    if "NATS_URL" not in env:
+    if not env.get("NATS_URL"):  # unset or empty: run the embedded server
         port = _DEFAULT_NATS_PORT if _port_free(_DEFAULT_NATS_PORT) else free_port()
         nats = NatsServerProcess(data_dir / "nats", port=port, log_file=data_dir / "nats.log").start()
         env["NATS_URL"] = nats.url

@@ -48,7 +48,8 @@ def add_usage(total: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
             + _int(usage.get("completion_tokens"))
         )
     for key in _SUMMED_PRICES:
-        result[key] = str(_decimal(total.get(key)) + _decimal(usage.get(key)))
+        # Fixed-point: Dify's clients parse "0.0000000", not Decimal's scientific "0E-7".
+        result[key] = format(_decimal(total.get(key)) + _decimal(usage.get(key)), "f")
     for key in _UNIT_PRICES:
         if usage.get(key) not in (None, ""):
             result[key] = str(usage[key])
