@@ -26,6 +26,7 @@ __all__ = ["SERVICES", "run_up"]
 SERVICES = ("orchestrator", "agent", "rag", "gateway")
 _DEFAULT_NATS_PORT = 4333
 _MAX_RESTARTS_PER_MINUTE = 5
+_STARTING_NOTICE_SECONDS = 20
 
 
 @dataclass
@@ -90,12 +91,22 @@ def run_up(data_dir: Path, gateway_port: int = 5001) -> int:
     return_code = 0
     children = [_Child(name, _spawn(name, env)) for name in SERVICES]
     try:
-        if _wait_for_port(int(env["GATEWAY_PORT"]), timeout=60):
-            _banner(env, data_dir, mock.base_url if mock else None)
-        else:
-            print("riverflow: the gateway did not start listening; see its log above", file=sys.stderr)
+        started = time.monotonic()
+        announced = False
+        next_notice = started + _STARTING_NOTICE_SECONDS
         while not stopping:
-            time.sleep(0.5)
+            # A first start compiles every module; on a busy machine that can take minutes,
+            # so keep waiting (and say so) rather than give up on a gateway that is still coming.
+            if not announced:
+                if _wait_for_port(int(env["GATEWAY_PORT"]), timeout=0.5):
+                    _banner(env, data_dir, mock.base_url if mock else None)
+                    announced = True
+                elif time.monotonic() >= next_notice:
+                    waited = int(time.monotonic() - started)
+                    print(f"riverflow: still starting ({waited} s)...", file=sys.stderr)
+                    next_notice += _STARTING_NOTICE_SECONDS
+            else:
+                time.sleep(0.5)
             for child in children:
                 if stopping or child.proc.poll() is None:
                     continue
