@@ -144,7 +144,8 @@ def test_a_repeated_resume_request_is_applied_once() -> None:
     assert commands == [] and same is state
 
 
-def test_a_failure_inside_an_iteration_is_not_resumable_yet() -> None:
+def test_a_failure_inside_an_iteration_resumes_there() -> None:
+    """More cases (loops, parallel and nested iterations) are in test_resume_containers.py."""
     nodes = [
         node("start", "start", variables=[{"variable": "items", "type": "array[number]"}]),
         *iteration("it", ["start", "items"], ["b", "result"]),
@@ -157,8 +158,10 @@ def test_a_failure_inside_an_iteration_is_not_resumable_yet() -> None:
     outcome = run_in_process(app, {"items": [1]}, task_runner=service, run_id="run-3", raw_inputs=True)
     assert outcome.status == "failed" and outcome.error == "upstream is down"
     assert outcome.state.nodes["it"].status == "failed"
-    state, events, commands = _resume(outcome.state, service)
-    assert commands == 0 and state.status == "failed"
+    service.fixed = True
+    state, events, _ = _resume(outcome.state, service)
+    assert state.status == "succeeded" and state.outputs == {"out": ["b-ok"]}
+    assert [t.node_id for t in service.tasks] == ["b", "b"]
 
 
 def test_the_resume_request_parses_from_the_inbox() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 
 import pytest
 from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
+from riverflow.gateway.adapters.sql_store import SqlStore
 
 TWO = "two_model_workflow.yml"
 RUN = {"inputs": {"topic": "rivers"}, "response_mode": "blocking", "user": "u1"}
@@ -125,6 +127,24 @@ async def test_resume_refuses_unknown_other_apps_and_unfailed_runs(gateway, mode
     )
     assert refused.status_code == 400 and refused.json()["code"] == "invalid_param"
     assert model.calls() == {"draft": 2, "polish": 2}  # nothing ran for the refused requests
+
+
+async def test_a_run_that_failed_before_any_node_is_refused_at_once(gateway, model) -> None:
+    key, run_id = await _failed_run(gateway, model)
+    store = SqlStore(gateway.engine)
+    failed = await store.get_run_any(run_id)
+    # As the recorder keeps a run the engine refused at its start (bad graph): failed, no node ran.
+    early = dataclasses.replace(failed, id="run-failed-early", task_id="task-early", error="bad graph")
+    await store.create_run(early)
+    response = await gateway.client.post(
+        _resume_path(early.id), json={"user": "u1"}, headers=gateway.auth(key)
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_param" and body["status"] == 400
+    assert "failed before any node ran (bad graph)" in body["message"]
+    assert (await store.get_run_any(early.id)).status == "failed"  # left as it was
+    assert model.calls() == {"draft": 1, "polish": 1}  # nothing ran
 
 
 async def test_console_resume(gateway, model) -> None:

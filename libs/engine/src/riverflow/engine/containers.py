@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from riverflow.engine import streaming
@@ -23,6 +24,9 @@ __all__ = ["Containers"]
 
 class Containers(Iterations):
     """Container lifecycle for ``StepCore`` (a mixin): frames, and the loop node."""
+
+    #: What a failure being recorded dropped (frames, containers, pauses), while it is recorded.
+    _failure_snapshot: tuple[dict[str, Frame], dict[str, ContainerRun], dict[str, bool]] | None = None
 
     # -- start ---------------------------------------------------------------------------------
 
@@ -129,23 +133,77 @@ class Containers(Iterations):
         if container.kind == "iteration":
             self._continue_iteration(container)
             return
+        self.next_round(container, frame.index, reached=frame.reached_break)
+
+    def next_round(self: StepCore, container: ContainerRun, index: int, *, reached: bool) -> None:
+        """Round ``index`` of a loop is done: break, complete, or start the next round."""
+        data = self.graph_of(container.scope).node_data(container.node_id)
         try:
-            reached = frame.reached_break or self._break_reached(container, data)
+            reached = reached or self._break_reached(container, data)
         except NodeError as exc:
-            self._fail_container(container, exc.message)
+            self._kept_for_resume(self._fail_container, container, exc.message)
             return
-        if reached or frame.index + 1 >= container.loop_count:
+        if reached or index + 1 >= container.loop_count:
             self._complete_loop(container, "loop_break" if reached else "loop_completed")
             return
-        run = scope_of(state, container.scope).nodes[container.node_id]
+        run = scope_of(self.state, container.scope).nodes[container.node_id]
         title = self.graph_of(container.scope).title(container.node_id)
         self._container_event(
-            run, "next", container_next(container.node_id, "loop", title, self.at, frame.index + 1)
+            run, "next", container_next(container.node_id, "loop", title, self.at, index + 1)
         )
-        self._start_frame(container, frame.index + 1)
+        self._start_frame(container, index + 1)
 
     def frame_failed(self: StepCore, fid: str, error: str) -> None:
         """A body node failed without an error strategy: the item / round fails."""
+        self._kept_for_resume(self._frame_failed, fid, error)
+
+    def _kept_for_resume(self: StepCore, fail: Callable[..., None], *args: Any) -> None:
+        """Run a failure that may end the run; if it does, keep what the failure dropped.
+
+        The containers and frames the failure abandoned (with their finished items, rounds and
+        nodes) stay in the state of the failed run, so a resume continues them (``Resuming``)
+        instead of running them from the start. A failure that the run survives (an error
+        strategy, ``continue-on-error``) drops them as before.
+        """
+        if self._failure_snapshot is not None or not self._may_end_run(args[0]):
+            fail(*args)  # nested in a failure already being recorded, or one the run survives
+            return
+        state = self.state
+        self._failure_snapshot = snapshot = (
+            {k: f.model_copy(deep=True) for k, f in state.frames.items()},
+            {k: c.model_copy(deep=True) for k, c in state.containers.items()},
+            dict(state.paused),
+        )
+        try:
+            fail(*args)
+        finally:
+            self._failure_snapshot = None
+        if state.status == "failed":
+            frames, containers, paused = snapshot
+            for key, frame in frames.items():
+                state.frames.setdefault(key, frame)
+            for key, kept in containers.items():
+                state.containers.setdefault(key, kept)
+            for key in paused:
+                state.paused.setdefault(key, True)
+
+    def _may_end_run(self: StepCore, failing: ContainerRun | str) -> bool:
+        """False when an error mode or strategy on the way up absorbs this failure (no snapshot:
+        copying the frames for every failed item of a ``continue-on-error`` iteration is waste)."""
+        state = self.state
+        item_failed = isinstance(failing, str)
+        container = state.containers[state.frames[failing].container] if isinstance(failing, str) else failing
+        while True:
+            if item_failed and container.error_handle_mode in ("continue-on-error", "remove-abnormal-output"):
+                return False
+            strategy = self.graph_of(container.scope).node_data(container.node_id).get("error_strategy")
+            if strategy in ("fail-branch", "default-value"):
+                return False
+            if not container.scope:
+                return True
+            container, item_failed = state.containers[state.frames[container.scope].container], True
+
+    def _frame_failed(self: StepCore, fid: str, error: str) -> None:
         frame = self.state.frames[fid]
         container = self.state.containers[frame.container]
         self._drop_frame(container, fid)

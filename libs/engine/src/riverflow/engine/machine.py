@@ -51,7 +51,9 @@ def advance(state: RunState | None, event: InboxEvent) -> tuple[RunState, list[C
     if state is not None:
         if event.event_id in state.applied_event_ids:
             return state, []
-        state = _chunk_copy(state, event) if isinstance(event, NodeTaskChunk) else state.model_copy(deep=True)
+        # A chunk may release a parked result, which changes more than one stream: copy it all then.
+        light = isinstance(event, NodeTaskChunk) and not state.parked
+        state = _chunk_copy(state, event) if light else state.model_copy(deep=True)
     return apply_event(state, event)
 
 
@@ -195,16 +197,39 @@ class _Step(StepCore):
             return  # stale attempt, finished node or unknown task
         graph = self.graph_of(ref.scope)
         scope = scope_of(self.state, ref.scope)
-        if streaming.accept_chunk(
+        if chunk.field == streaming.THOUGHT_FIELD:
+            for thought in streaming.accept_thought(
+                scope, chunk.node_id, chunk.attempt, chunk.index, chunk.data or {}
+            ):
+                if self.state.app_mode != "workflow":  # Dify's reply event; workflows log agent_log
+                    self.emit("agent_thought", {**thought, "node_id": chunk.node_id})
+        elif streaming.accept_chunk(
             scope, graph, chunk.node_id, chunk.attempt, chunk.field, chunk.index, chunk.chunk
         ):
             self.flush(ref.scope)
+        key = next(k for k, r in self.state.tasks.items() if r is ref)
+        parked = self.state.parked.get(key)
+        if parked is not None and not streaming.chunks_missing(
+            scope, graph, chunk.node_id, chunk.attempt, parked.get("chunk_counts")
+        ):
+            del self.state.parked[key]
+            self.on_result(NodeTaskResult.model_validate(parked))
 
     def on_result(self, result: NodeTaskResult) -> None:
         ref = self._task(result.event_id, result.node_id, result.attempt)
         if ref is None:
             return  # stale or unknown result: nothing to do
         key = next(k for k, r in self.state.tasks.items() if r is ref)
+        if result.chunk_counts and streaming.chunks_missing(
+            scope_of(self.state, ref.scope),
+            self.graph_of(ref.scope),
+            result.node_id,
+            result.attempt,
+            result.chunk_counts,
+        ):
+            # It overtook some of its chunks (concurrent inbox workers): applied once they are in.
+            self.state.parked[key] = result.model_dump(mode="json")
+            return
         del self.state.tasks[key]
         scope_id = ref.scope
         run = scope_of(self.state, scope_id).nodes.get(result.node_id)

@@ -145,6 +145,8 @@ class RunState(BaseModel):
     tasks: dict[str, TaskRef] = Field(default_factory=dict)
     #: ``"<scope>|<node_id>"`` of human-input nodes waiting for a submission.
     paused: dict[str, bool] = Field(default_factory=dict)
+    #: Results that overtook chunks they promise (``chunk_counts``), by task key, until those arrive.
+    parked: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @property
     def finished(self) -> bool:

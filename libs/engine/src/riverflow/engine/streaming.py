@@ -6,6 +6,7 @@ forwards them in template order and never repeats them when the final value arri
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,7 +16,20 @@ from riverflow.engine.state import StreamBuffer
 from riverflow.engine.templates import to_markdown
 from riverflow.engine.variable_pool import MISSING, SYSTEM_NAMESPACES, lookup
 
-__all__ = ["ChunkSink", "accept_chunk", "activate_sessions", "drop_session", "flush", "reset_buffers"]
+__all__ = [
+    "THOUGHT_FIELD",
+    "ChunkSink",
+    "accept_chunk",
+    "accept_thought",
+    "activate_sessions",
+    "chunks_missing",
+    "drop_session",
+    "flush",
+    "reset_buffers",
+]
+
+#: The chunk field of an agent's steps (``NodeTaskChunk.data``): relayed as ``agent_thought`` events.
+THOUGHT_FIELD = "agent_thought"
 
 #: Receives ``(text, from_variable_selector)`` for each chunk, in stream order.
 ChunkSink = Callable[[str, list[str]], None]
@@ -76,6 +90,38 @@ def accept_chunk(
         buffer.queued.append(buffer.early.pop(str(buffer.count)))
         buffer.count += 1
     return True
+
+
+def accept_thought(scope: Scope, node_id: str, attempt: int, index: int, data: dict[str, Any]) -> list[dict]:
+    """Agent steps in ``index`` order (an update never overtakes the step it updates): those due now."""
+    key = f"{node_id}.{THOUGHT_FIELD}"
+    buffer = scope.stream.buffers.get(key)
+    if buffer is None or buffer.attempt != attempt:
+        buffer = scope.stream.buffers[key] = StreamBuffer(attempt=attempt)
+    if index < buffer.count or str(index) in buffer.early:
+        return []
+    buffer.early[str(index)] = json.dumps(data, sort_keys=True)
+    due = []
+    while str(buffer.count) in buffer.early:
+        due.append(json.loads(buffer.early.pop(str(buffer.count))))
+        buffer.count += 1
+    return due
+
+
+def chunks_missing(
+    scope: Scope, graph: RuntimeGraph, node_id: str, attempt: int, counts: Mapping[str, int] | None
+) -> bool:
+    """True while a chunk that a result promises (``chunk_counts``) was not applied in order yet.
+
+    Only fields this scope relays count: chunks of other fields are dropped on arrival anyway.
+    """
+    for field, expected in (counts or {}).items():
+        if field != THOUGHT_FIELD and f"{node_id}.{field}" not in graph.streamed:
+            continue
+        buffer = scope.stream.buffers.get(f"{node_id}.{field}")
+        if (buffer.count if buffer is not None and buffer.attempt == attempt else 0) < expected:
+            return True
+    return False
 
 
 def _text_selector(graph: RuntimeGraph, node_id: str) -> list[str]:

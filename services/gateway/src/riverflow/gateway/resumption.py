@@ -28,6 +28,15 @@ async def resume(svc: Services, app: AppRecord, run_id: str, user: str, streamin
         raise ApiError(404, "not_found", "Workflow run not found.")
     if run.status != "failed":
         raise ApiError(400, "invalid_param", "Only a failed run can be resumed.")
+    executions = await svc.store.list_node_executions(run.id)
+    if not any(e.status == "failed" for e in executions):
+        # The engine would ignore the request (nothing to run again): refuse it instead of waiting.
+        raise ApiError(
+            400,
+            "invalid_param",
+            f"This run failed before any node ran ({run.error or 'no error recorded'}); "
+            "there is no failed node to resume from. Start a new run instead.",
+        )
     after = await svc.bus.last_seq(run.id)
     failed = (run.status, run.error, run.finished_at)
     # Running again: the logs say so, a second resume is refused, and the recorder's next

@@ -86,18 +86,27 @@ class NodeTaskResult(_InboxEvent):
     error_type: str | None = None
     edge_source_handle: str | None = Field(default=None, description="Branch taken, for branching nodes.")
     at: float
+    chunk_counts: dict[str, int] | None = Field(
+        default=None,
+        description="Chunks published before this result, per field; the engine applies the result "
+        "only after them (chunks and results may be processed out of order). None: no promise.",
+    )
 
 
 class NodeTaskChunk(_InboxEvent):
     """A streamed piece of a node task's output (LLM tokens, tool progress), before its result.
 
-    ``index`` numbers the chunks of one attempt from 0, so the engine can drop duplicates and
-    keep order; ``field`` is the output it belongs to (``text`` for an LLM's answer,
-    ``reasoning_content`` for reasoning). The final ``NodeTaskResult`` still carries the whole output.
+    ``index`` numbers the chunks of one attempt and field from 0, so the engine can drop duplicates
+    and keep order; ``field`` is the output it belongs to (``text`` for an LLM's answer,
+    ``reasoning_content`` for reasoning) or ``agent_thought`` for an agent step, whose fields
+    (Dify's ``agent_thought`` names) are in ``data``. The final ``NodeTaskResult`` still carries the
+    whole output.
     """
 
     kind: Literal["node_task_chunk"] = "node_task_chunk"
-    event_id: str = Field(description="'<idempotency_key>:chunk:<index>'.")
+    event_id: str = Field(
+        description="'<key>:chunk:<index>' for text, else '<key>:chunk:<field>:<index>' (key: the task's)."
+    )
     run_id: str
     node_id: str
     attempt: int = 1
@@ -105,6 +114,7 @@ class NodeTaskChunk(_InboxEvent):
     field: str = "text"
     chunk: str
     at: float
+    data: dict[str, Any] | None = Field(default=None, description="A structured chunk (agent_thought).")
 
 
 class RunStopRequested(_InboxEvent):
