@@ -75,6 +75,8 @@ def run_up(data_dir: Path, gateway_port: int = 5001) -> int:
     # Knowledge bases persist in the rag service, reached over gRPC.
     env.setdefault("GATEWAY_KNOWLEDGE", "grpc")
     env.setdefault("GATEWAY_RAG_TARGET", "127.0.0.1:" + env.get("RAG_GRPC_PORT", "50051"))
+    # Apps used as tools by agents are run through this gateway's Service API.
+    env.setdefault("AGENT_GATEWAY_URL", f"http://127.0.0.1:{env['GATEWAY_PORT']}")
     # No model provider configured: the shipped mock model answers, and says so in run metadata.
     mock = start_mock_model(env, data_dir)
     env.update(agent_environment(env, data_dir, mock))

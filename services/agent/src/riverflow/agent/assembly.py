@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 from pydantic import SecretStr
@@ -22,7 +24,7 @@ from riverflow.agent.tools.mcp import McpToolProvider
 from riverflow.agent.tools.registry import ToolRegistry
 from riverflow.runtime.secret_box import SecretBox
 
-__all__ = ["build_runner", "resilient_client", "router_config", "secret_box"]
+__all__ = ["build_runner", "gateway_fetcher", "resilient_client", "router_config", "secret_box"]
 
 
 def router_config(settings: AgentSettings) -> RouterConfig:
@@ -56,6 +58,19 @@ def secret_box(settings: AgentSettings) -> SecretBox | None:
     return None
 
 
+def gateway_fetcher(settings: AgentSettings) -> HttpFetcher | None:
+    """Trusts the gateway's exact host and port (often private), follows no redirect (the key stays)."""
+    if not settings.gateway_url:
+        return None
+    parts = urlsplit(settings.gateway_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return HttpFetcher(
+        allow_hosts=frozenset({f"{parts.hostname}:{port}"}),
+        timeout=settings.app_tool_timeout_seconds,
+        max_redirects=0,
+    )
+
+
 async def build_runner(settings: AgentSettings, js: JetStreamContext, broker: NatsBroker) -> TaskRunner:
     credentials = KvCredentialStore(js, lambda: secret_box(settings), ttl=settings.credentials_cache_seconds)
     fetcher = HttpFetcher(
@@ -71,6 +86,8 @@ async def build_runner(settings: AgentSettings, js: JetStreamContext, broker: Na
             credentials,
             fetcher=fetcher,
             mcp_factory=McpToolProvider.factory(fetcher, settings.mcp_allow_stdio),
+            gateway_url=settings.gateway_url,
+            app_fetcher=gateway_fetcher(settings),
         ),
         publisher=InboxPublisher(broker),
     )

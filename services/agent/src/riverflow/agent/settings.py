@@ -59,3 +59,8 @@ class AgentSettings(ServiceSettings):
     tools_http_timeout_seconds: float = 10.0
     #: MCP servers started as local commands (stdio) run code on this host: off unless allowed.
     mcp_allow_stdio: bool = False
+    #: The gateway's base URL (e.g. ``http://gateway:5001``): apps used as tools are run through
+    #: its Service API. Only this exact origin is trusted by the SSRF guard; unset = no app tools.
+    gateway_url: str | None = None
+    #: A tool app's run is blocking: allow it as long as a run may take.
+    app_tool_timeout_seconds: float = 300.0

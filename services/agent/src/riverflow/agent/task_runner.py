@@ -63,14 +63,13 @@ class TaskRunner:
             workspace_id=task.workspace_id,
             app_id=task.app_id,
         )
-        index = 0
+        counts: dict[str, int] = {}  # chunks published per field; the result promises them
 
-        async def emit(field: str, text: str) -> None:
-            nonlocal index
-            if not text:
-                return
+        async def publish_chunk(field: str, text: str, data: dict[str, Any] | None = None) -> None:
+            index = counts.get(field, 0)
+            suffix = f"{index}" if field == "text" else f"{field}:{index}"
             chunk = NodeTaskChunk(
-                event_id=f"{task.idempotency_key}:chunk:{index}",
+                event_id=f"{task.idempotency_key}:chunk:{suffix}",
                 run_id=task.run_id,
                 node_id=task.node_id,
                 attempt=task.attempt,
@@ -78,14 +77,24 @@ class TaskRunner:
                 field=field,
                 chunk=text,
                 at=self.clock(),
+                data=data,
             )
-            index += 1
+            counts[field] = index + 1
             try:
                 await self.publisher.publish(chunk)  # awaited: the bus paces the model (back-pressure)
             except Exception as exc:
                 raise PublishError(str(exc)) from exc
 
-        context = TaskContext(task=task, models=caller, tools=self.tools, emit=emit)
+        async def emit(field: str, text: str) -> None:
+            if text:
+                await publish_chunk(field, text)
+
+        async def emit_thought(thought: dict[str, Any]) -> None:
+            await publish_chunk("agent_thought", "", thought)
+
+        context = TaskContext(
+            task=task, models=caller, tools=self.tools, emit=emit, emit_thought=emit_thought
+        )
         executor = (self.executors or EXECUTORS).get(task.node_type)
         base: dict[str, Any] = {
             "event_id": task.idempotency_key,
@@ -103,6 +112,8 @@ class TaskRunner:
             )
         else:
             result = await self._execute(executor, context, base)
+        if counts:
+            result = result.model_copy(update={"chunk_counts": dict(counts)})
         await self.results.put(result_key(task), result.model_dump(mode="json"))
         await self.publisher.publish(result)
         return result

@@ -149,18 +149,24 @@ async def _function_calling(ctx, data, model, tools, messages, limit) -> tuple[s
         thought = _thought(ctx, step, response.text)
         thoughts.append(thought)
         if not response.tool_calls or last:
+            await _stream(ctx, thought)
             return response.text, thoughts
         messages.append(ChatMessage("assistant", response.text, tool_calls=tuple(response.tool_calls)))
-        inputs, observations = {}, {}
+        inputs = {}
         for call in response.tool_calls:
             try:
-                arguments = json.loads(call.arguments or "{}")
+                inputs[call.name] = json.loads(call.arguments or "{}")
             except json.JSONDecodeError:
-                arguments = {}
-            observation = await _invoke(tools.get(call.name), call.name, arguments)
-            inputs[call.name], observations[call.name] = arguments, observation
+                inputs[call.name] = {}
+        _log_calls(thought, tools, inputs)
+        await _stream(ctx, thought)  # the decision is visible while its tools run
+        observations = {}
+        for call in response.tool_calls:
+            observation = await _invoke(tools.get(call.name), call.name, inputs[call.name])
+            observations[call.name] = observation
             messages.append(ChatMessage("tool", observation, tool_call_id=call.id, name=call.name))
-        _log_tools(thought, tools, inputs, observations)
+        thought["observation"] = json.dumps(observations, ensure_ascii=False)
+        await _stream(ctx, thought)
     return "", thoughts
 
 
@@ -184,10 +190,14 @@ async def _react(ctx, data, model, tools, messages, limit) -> tuple[str, list[di
         thoughts.append(thought)
         if action is None or step == limit:
             answer = value if action is None else response.text
+            await _stream(ctx, thought)
             await ctx.emit("text", answer)
             return answer, thoughts
+        _log_calls(thought, tools, {action: value})
+        await _stream(ctx, thought)
         observation = await _invoke(tools.get(action), action, value)
-        _log_tools(thought, tools, {action: value}, {action: observation})
+        thought["observation"] = json.dumps({action: observation}, ensure_ascii=False)
+        await _stream(ctx, thought)
         messages += [
             ChatMessage("assistant", response.text),
             ChatMessage("user", f"Observation: {observation}"),
@@ -203,13 +213,16 @@ def _text_only(ctx: TaskContext):  # noqa: ANN202
     return sink
 
 
-def _log_tools(
-    thought: dict[str, Any], tools: dict[str, BoundTool], inputs: dict, observations: dict
-) -> None:
+def _log_calls(thought: dict[str, Any], tools: dict[str, BoundTool], inputs: dict) -> None:
     thought["tool"] = ";".join(inputs)
     thought["tool_labels"] = {n: {"en_US": tools[n].label if n in tools else n} for n in inputs}
     thought["tool_input"] = json.dumps(inputs, ensure_ascii=False)
-    thought["observation"] = json.dumps(observations, ensure_ascii=False)
+
+
+async def _stream(ctx: TaskContext, thought: dict[str, Any]) -> None:
+    """Send the step as it stands now; a later send of the same id updates it (Dify does the same)."""
+    if ctx.emit_thought is not None:
+        await ctx.emit_thought(dict(thought))
 
 
 def _value(parameter: Any) -> Any:

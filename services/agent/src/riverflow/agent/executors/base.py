@@ -16,6 +16,7 @@ from riverflow.contracts.events.v1 import NodeTaskRequested
 __all__ = [
     "TaskContext",
     "TaskOutcome",
+    "ThoughtSink",
     "NodeFailure",
     "Executor",
     "to_messages",
@@ -25,6 +26,9 @@ __all__ = [
 ]
 
 
+ThoughtSink = Callable[[dict[str, Any]], Awaitable[None]]
+
+
 @dataclass
 class TaskContext:
     task: NodeTaskRequested
@@ -32,6 +36,8 @@ class TaskContext:
     tools: ToolRegistry
     #: Streams a piece of output to the run (``field``, ``text``); awaits the bus (back-pressure).
     emit: DeltaSink
+    #: Streams an agent step (Dify's ``agent_thought`` fields) as it is made and as it is updated.
+    emit_thought: ThoughtSink | None = None
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 A workspace's tool providers live beside its model credentials (encrypted, same KV bucket) under
 the provider name ``tool-<provider_id>``, as ``{"type": "openapi", "spec": ..., "auth": {...},
-"base_url": ...}`` or ``{"type": "mcp", "url": ... | "command": [...], "headers": {...}}``. A node
-may also carry the same object inline as ``provider_config`` (handy for tests and exports).
+"base_url": ...}``, ``{"type": "mcp", "url": ... | "command": [...], "headers": {...}}`` or
+``{"type": "riverflow_app", "api_key": ...}`` (another app; the default for Dify's ``workflow`` and
+``app`` provider types). A node may also carry the same object inline as ``provider_config``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import SecretStr
 from riverflow.agent.adapters.http_fetch import HttpFetcher
 from riverflow.agent.ports import CredentialStore, ToolError, ToolProvider, ToolSpec
 from riverflow.agent.tools.builtin import BUILTIN_PROVIDER_ALIASES, BuiltinToolProvider
 from riverflow.agent.tools.openapi import OpenApiToolProvider
+from riverflow.agent.tools.riverflow_app import RiverflowAppToolProvider
 
 __all__ = ["ToolRegistry", "tool_provider_key"]
 
 McpFactory = Callable[[str, dict[str, Any]], ToolProvider]
+
+#: Dify's provider types for "workflow as tool" (and app as tool): another Riverflow app.
+APP_PROVIDER_TYPES = frozenset({"workflow", "app", "riverflow_app"})
 
 
 def tool_provider_key(provider_id: str) -> str:
@@ -34,6 +40,8 @@ class ToolRegistry:
         builtin: ToolProvider | None = None,
         mcp_factory: McpFactory | None = None,
         extra: dict[str, ToolProvider] | None = None,
+        gateway_url: str | None = None,
+        app_fetcher: HttpFetcher | None = None,
     ) -> None:
         self.credentials = credentials
         self.fetcher = fetcher or HttpFetcher()
@@ -42,6 +50,8 @@ class ToolRegistry:
         #: Providers registered in-process by name (tests, embedding applications).
         self.extra = dict(extra or {})
         self._cache: dict[tuple[str, str], ToolProvider] = {}
+        #: Apps as tools go to this gateway only, through a fetcher that trusts just its origin.
+        self.gateway_url, self.app_fetcher = gateway_url, app_fetcher or self.fetcher
 
     async def provider(
         self, workspace_id: str, provider_type: str, provider_id: str, inline: dict[str, Any] | None = None
@@ -49,7 +59,7 @@ class ToolRegistry:
         if provider_id in self.extra:
             return self.extra[provider_id]
         if inline:
-            return self._build(provider_id, inline)
+            return self._build(provider_id, provider_type, inline)
         if provider_type in ("", "builtin") and (
             provider_id in BUILTIN_PROVIDER_ALIASES or provider_id.split("/")[-1] in BUILTIN_PROVIDER_ALIASES
         ):
@@ -66,12 +76,21 @@ class ToolRegistry:
             raise ToolError(
                 f"tool provider {provider_id!r} ({provider_type}) is not configured in this workspace"
             )
-        provider = self._build(provider_id, config)
+        provider = self._build(provider_id, provider_type, config)
         self._cache[(workspace_id, provider_id)] = provider
         return provider
 
-    def _build(self, provider_id: str, config: dict[str, Any]) -> ToolProvider:
-        kind = config.get("type", "openapi")
+    def _build(self, provider_id: str, provider_type: str, config: dict[str, Any]) -> ToolProvider:
+        kind = config.get("type") or ("riverflow_app" if provider_type in APP_PROVIDER_TYPES else "openapi")
+        if kind in APP_PROVIDER_TYPES:
+            return RiverflowAppToolProvider(
+                provider_id,
+                gateway_url=self.gateway_url,
+                api_key=SecretStr(str(config.get("api_key") or "")),
+                fetcher=self.app_fetcher,
+                tool_name=config.get("name") or config.get("tool_name"),
+                description=config.get("description"),
+            )
         if kind == "openapi":
             return OpenApiToolProvider(
                 provider_id,
