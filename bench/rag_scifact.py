@@ -65,7 +65,7 @@ def recall_at_100(ranked: list[str], relevant: dict[str, int]) -> float:
     return len(set(ranked[:100]) & {d for d, g in relevant.items() if g > 0}) / len(relevant)
 
 
-def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 120) -> None:
+def wait_ready(proc: subprocess.Popen, port: int, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -1,7 +1,9 @@
-"""Rag test fixtures: the service's parts wired in process (SQLite in a temp dir, hashing embedder)."""
+"""Rag test fixtures: the service's parts wired in process (SQLite in a temp dir, or PostgreSQL in a
+fresh schema; hashing embedder)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,8 @@ from riverflow.rag.ingestion import IngestionPipeline
 from riverflow.rag.splitting import TextChunker
 from riverflow.rag.stores.sqlite_vec import SqliteVecStore
 from riverflow.rag.uploads import InMemoryUploadStore
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 
 @dataclass
@@ -28,9 +32,29 @@ class Rag:
     pipeline: IngestionPipeline
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def rag_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[str, dict]]:
+    """The metadata database of the service under test (URL, engine arguments): every DB test runs on both."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'rag.sqlite'}", {}
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"rag_test_{uuid.uuid4().hex[:12]}"  # a fresh schema per test: reruns start clean
+    admin = create_async_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url, {"connect_args": {"server_settings": {"search_path": schema}}}
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
 @pytest.fixture
-async def rag(tmp_path: Path) -> AsyncIterator[Rag]:
-    engine, sessions = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'rag.sqlite'}")
+async def rag(tmp_path: Path, rag_database_url: tuple[str, dict]) -> AsyncIterator[Rag]:
+    url, engine_args = rag_database_url
+    engine, sessions = await open_database(url, **engine_args)
     store = SqliteVecStore(tmp_path / "vectors.sqlite")
     queue, progress = InlineIngestQueue(), InMemoryProgressSink()
     components = RagComponents(

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from riverflow.mockllm.ledger import NO_KEY, CallStats, Fault, Ledger
+from riverflow.mockllm.rerank import rerank_reply
 from riverflow.mockllm.script import Reply, Script
 from riverflow.mockllm.tokens import count_tokens, embed, prompt_tokens, split_tokens
 
@@ -205,6 +206,19 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
             ],
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
+
+    @app.post("/v1/rerank")
+    @app.post("/v2/rerank")
+    async def rerank(request: Request):  # noqa: ANN202
+        body, _, stats, failure = await start(request, request.url.path)
+        if failure is not None:
+            return failure
+        try:
+            reply = rerank_reply(body, config.models[0])
+        except ValueError as exc:
+            return _error(400, str(exc))
+        stats.completed += 1
+        return reply
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:

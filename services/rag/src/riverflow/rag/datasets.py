@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from riverflow.contracts.events.v1.rag import IngestionRequested
 from riverflow.rag.components import RagComponents
-from riverflow.rag.db import DatasetRow, DocumentRow
+from riverflow.rag.db import DatasetRow, DocumentRow, MetadataFieldRow, TagBindingRow, TagRow
 from riverflow.rag.embedding.registry import UnknownEmbeddingModel
 from riverflow.rag.errors import KnowledgeError, invalid_param
 from riverflow.rag.retrieval_model import DEFAULT_RETRIEVAL_MODEL, parse_retrieval_model
@@ -31,6 +31,8 @@ class DatasetView:
     document_count: int
     word_count: int
     available_documents: int
+    tags: list[TagRow] = field(default_factory=list)
+    fields: list[MetadataFieldRow] = field(default_factory=list)
 
 
 async def load_dataset(session: Any, workspace_id: str, dataset_id: str) -> DatasetRow:
@@ -79,7 +81,22 @@ class DatasetService:
                 ).where(DocumentRow.dataset_id == row.id)
             )
         ).one()
-        return DatasetView(row, int(docs), int(words), int(available))
+        tags = (
+            await session.scalars(
+                select(TagRow)
+                .join(TagBindingRow, TagBindingRow.tag_id == TagRow.id)
+                .where(TagBindingRow.dataset_id == row.id)
+                .order_by(TagRow.name)
+            )
+        ).all()
+        fields = (
+            await session.scalars(
+                select(MetadataFieldRow)
+                .where(MetadataFieldRow.dataset_id == row.id)
+                .order_by(MetadataFieldRow.created_at, MetadataFieldRow.name)
+            )
+        ).all()
+        return DatasetView(row, int(docs), int(words), int(available), list(tags), list(fields))
 
     async def create(self, workspace_id: str, user: str, fields: dict[str, Any]) -> DatasetView:
         self._check_fields(fields)
@@ -116,11 +133,18 @@ class DatasetService:
             return DatasetView(row, 0, 0, 0)
 
     async def list(
-        self, workspace_id: str, page: int, limit: int, keyword: str
+        self, workspace_id: str, page: int, limit: int, keyword: str, tag_ids: list[str] | None = None
     ) -> tuple[list[DatasetView], int]:
+        """A page of the workspace's datasets; with ``tag_ids``, those bound to any of them (as Dify)."""
         query = select(DatasetRow).where(DatasetRow.workspace_id == workspace_id)
         if keyword:
             query = query.where(DatasetRow.name.contains(keyword, autoescape=True))
+        if tag_ids:
+            query = query.where(
+                DatasetRow.id.in_(
+                    select(TagBindingRow.dataset_id).where(TagBindingRow.tag_id.in_(set(tag_ids)))
+                )
+            )
         async with self._c.sessions() as session:
             total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
             rows = (

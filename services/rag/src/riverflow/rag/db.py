@@ -1,18 +1,53 @@
 """The rag service's metadata database (SQLAlchemy 2 async): datasets, documents, segments, child chunks.
 
 SQLite by default (a file beside the vector store); PostgreSQL when ``RAG_DATABASE_URL`` names one.
-Chunk vectors and the full-text index live in the ``VectorStore``, not here.
+The schema is Alembic's (``migrations/``, upgraded at start-up). Chunk vectors and the full-text index
+live in the ``VectorStore``, not here.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    text,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "DatasetRow", "DocumentRow", "SegmentRow", "ChildChunkRow", "open_database"]
+__all__ = [
+    "Base",
+    "DatasetRow",
+    "DocumentRow",
+    "SegmentRow",
+    "ChildChunkRow",
+    "MetadataFieldRow",
+    "TagRow",
+    "TagBindingRow",
+    "open_database",
+    "migrate",
+    "MIGRATIONS_DIR",
+]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: The revision whose tables ``create_all`` made before the service had migrations.
+_BASELINE = "0001"
+#: Serialises start-up upgrades of replicas sharing one PostgreSQL database.
+_PG_LOCK = 0x7269766572  # "river"
 
 
 class Base(DeclarativeBase):
@@ -49,6 +84,8 @@ class DatasetRow(Base):
     created_at: Mapped[int] = mapped_column(Integer)
     updated_by: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[int] = mapped_column(Integer)
+    #: Dify's built-in metadata (document_name, uploader...) shown in documents' ``doc_metadata``.
+    built_in_field_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class DocumentRow(Base):
@@ -137,10 +174,67 @@ class ChildChunkRow(Base):
     updated_at: Mapped[int] = mapped_column(Integer)
 
 
-async def open_database(url: str) -> tuple[AsyncEngine, async_sessionmaker]:
-    """Engine and session factory; creates the tables if they are missing."""
+class MetadataFieldRow(Base):
+    """A dataset's metadata field; documents keep their values by name in ``doc_metadata``."""
+
+    __tablename__ = "rag_metadata_fields"
+    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_rag_metadata_field_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("rag_datasets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[int] = mapped_column(Integer)
+
+
+class TagRow(Base):
+    __tablename__ = "rag_tags"
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_rag_tag_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    type: Mapped[str] = mapped_column(String(16), default="knowledge")
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class TagBindingRow(Base):
+    __tablename__ = "rag_tag_bindings"
+
+    tag_id: Mapped[str] = mapped_column(ForeignKey("rag_tags.id", ondelete="CASCADE"), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("rag_datasets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+    tables = set(inspect(connection).get_table_names())
+    if "rag_datasets" in tables and "alembic_version" not in tables:
+        command.stamp(config, _BASELINE)  # a database from before migrations: its tables are 0001's
+    command.upgrade(config, revision)
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """``alembic upgrade <revision>`` on ``engine``, in one transaction."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade, revision)
+
+
+async def open_database(url: str, **engine_args: Any) -> tuple[AsyncEngine, async_sessionmaker]:
+    """Engine and session factory, with the schema upgraded to the latest migration."""
     sqlite = url.startswith("sqlite")
-    engine = create_async_engine(url, connect_args={"timeout": 30} if sqlite else {})
+    connect_args = {"timeout": 30} if sqlite else {}
+    connect_args.update(engine_args.pop("connect_args", {}))
+    engine = create_async_engine(url, connect_args=connect_args, **engine_args)
     if sqlite:
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -153,6 +247,5 @@ async def open_database(url: str) -> tuple[AsyncEngine, async_sessionmaker]:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+    await migrate(engine)
     return engine, async_sessionmaker(engine, expire_on_commit=False)

@@ -18,7 +18,14 @@ from riverflow.rag.process_rules import resolve_process_rule
 from riverflow.rag.retrieval_model import parse_retrieval_model
 from sqlalchemy import func, select
 
-__all__ = ["DocumentService", "display_status", "document_not_found", "DISPLAY_STATUSES"]
+__all__ = [
+    "DocumentService",
+    "display_status",
+    "document_not_found",
+    "check_upload",
+    "new_batch",
+    "DISPLAY_STATUSES",
+]
 
 DISPLAY_STATUSES = ("queuing", "indexing", "paused", "error", "available", "disabled", "archived")
 
@@ -41,9 +48,23 @@ def display_status(doc: DocumentRow) -> str:
     return "available" if doc.enabled else "disabled"
 
 
-def _new_batch() -> str:
+def new_batch() -> str:
     # Dify's shape: a timestamp then random digits.
     return time.strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**6):06d}"
+
+
+def check_upload(c: RagComponents, content: bytes, filename: str, from_text: bool) -> None:
+    """Refuse empty text, unsupported or empty files and files over the size limit."""
+    if from_text and not content.strip():
+        raise invalid_param("text is required")
+    if not from_text:
+        if extension_of(filename) not in SUPPORTED_EXTENSIONS:
+            raise KnowledgeError("unsupported_file_type", "File type not allowed.", 415)
+        if not content:
+            raise invalid_param("the file is empty")
+    if len(content) > c.limits.max_upload_bytes:
+        limit_mb = c.limits.max_upload_bytes / (1024 * 1024)
+        raise KnowledgeError("file_too_large", f"File size exceeded. The limit is {limit_mb:g} MB.", 413)
 
 
 class DocumentService:
@@ -68,19 +89,10 @@ class DocumentService:
             raise invalid_param("name is required")
         if len(name) > 255:
             raise invalid_param("name must be at most 255 characters")
-        if from_text and not content.strip():
-            raise invalid_param("text is required")
-        if not from_text:
-            if extension_of(filename) not in SUPPORTED_EXTENSIONS:
-                raise KnowledgeError("unsupported_file_type", "File type not allowed.", 415)
-            if not content:
-                raise invalid_param("the file is empty")
-        if len(content) > self._c.limits.max_upload_bytes:
-            limit_mb = self._c.limits.max_upload_bytes / (1024 * 1024)
-            raise KnowledgeError("file_too_large", f"File size exceeded. The limit is {limit_mb:g} MB.", 413)
+        check_upload(self._c, content, filename, from_text)
         if settings.get("retrieval_model") is not None:
             parse_retrieval_model(settings["retrieval_model"])
-        doc_id, now, batch = str(uuid.uuid4()), self._c.now(), _new_batch()
+        doc_id, now, batch = str(uuid.uuid4()), self._c.now(), new_batch()
         async with self._c.sessions() as session:
             dataset = await load_dataset(session, workspace_id, dataset_id)
             technique = settings.get("indexing_technique") or dataset.indexing_technique

@@ -14,6 +14,8 @@ from riverflow.rag.datasets import DatasetService
 from riverflow.rag.documents import DocumentService
 from riverflow.rag.errors import invalid_param
 from riverflow.rag.grpc_errors import dify_errors
+from riverflow.rag.grpc_knowledge_editing import EditingRpcs, document_settings, page_of
+from riverflow.rag.grpc_knowledge_labels import LabelRpcs
 from riverflow.rag.grpc_mapping import dataset_pb, document_pb, segment_pb, status_pb, to_dict
 from riverflow.rag.segments import SegmentService
 
@@ -22,39 +24,15 @@ __all__ = ["KnowledgeServicer"]
 _TERMINAL = {"completed", "error", "paused"}
 
 
-def _page(page: int, limit: int, default: int = 20) -> tuple[int, int]:
-    if page < 0 or limit < 0:
-        raise invalid_param("page and limit must be positive")
-    return page or 1, min(limit or default, 100)
-
-
-def _settings(s: kpb.DocumentSettings) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        k: getattr(s, k)
-        for k in (
-            "indexing_technique",
-            "doc_form",
-            "doc_language",
-            "embedding_model",
-            "embedding_model_provider",
-        )
-        if getattr(s, k)
-    }
-    for key in ("process_rule", "retrieval_model"):
-        if s.HasField(key):
-            out[key] = to_dict(getattr(s, key))
-    if s.HasField("doc_metadata"):
-        out["doc_metadata"] = to_dict(s.doc_metadata)
-    return out
-
-
-class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServicer):
+class KnowledgeServicer(EditingRpcs, LabelRpcs, knowledge_pb2_grpc.KnowledgeServicer):
     def __init__(self, c: RagComponents, watch_interval: float = 0.2) -> None:
         self._datasets, self._documents, self._segments = (
             DatasetService(c),
             DocumentService(c),
             SegmentService(c),
         )
+        self._init_editing(c)
+        self._init_labels(c)
         self._watch_interval = watch_interval
 
     # -- datasets -------------------------------------------------------------------------------------
@@ -81,8 +59,10 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServicer):
 
     @dify_errors
     async def ListDatasets(self, request: kpb.ListDatasetsRequest, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        page, limit = _page(request.page, request.limit)
-        views, total = await self._datasets.list(request.workspace_id, page, limit, request.keyword)
+        page, limit = page_of(request.page, request.limit)
+        views, total = await self._datasets.list(
+            request.workspace_id, page, limit, request.keyword, list(request.tag_ids)
+        )
         return kpb.ListDatasetsResponse(
             data=[dataset_pb(v) for v in views],
             has_more=page * limit < total,
@@ -140,7 +120,7 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServicer):
             content=request.text.encode(),
             filename=f"{request.name or 'document'}.txt",
             mime_type="text/plain",
-            settings=_settings(request.settings),
+            settings=document_settings(request.settings),
             from_text=True,
         )
         return kpb.CreateDocumentResponse(document=document_pb(doc), batch=batch)
@@ -159,7 +139,7 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServicer):
             content=request.content,
             filename=request.filename,
             mime_type=request.mime_type,
-            settings=_settings(request.settings),
+            settings=document_settings(request.settings),
             from_text=False,
         )
         return kpb.CreateDocumentResponse(document=document_pb(doc), batch=batch)
@@ -168,12 +148,13 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServicer):
     async def ListDocuments(
         self, request: kpb.ListDocumentsRequest, context: grpc.aio.ServicerContext
     ) -> Any:  # noqa: N802
-        page, limit = _page(request.page, request.limit)
+        page, limit = page_of(request.page, request.limit)
         rows, total = await self._documents.list(
             request.workspace_id, request.dataset_id, page, limit, request.keyword, request.status
         )
+        fields, built_in = await self._metadata.fields(request.workspace_id, request.dataset_id)
         return kpb.ListDocumentsResponse(
-            data=[document_pb(r) for r in rows],
+            data=[document_pb(r, [f for f, _ in fields], built_in) for r in rows],
             has_more=page * limit < total,
             limit=limit,
             total=total,
@@ -182,9 +163,9 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServicer):
 
     @dify_errors
     async def GetDocument(self, request: kpb.GetDocumentRequest, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        return document_pb(
-            await self._documents.get(request.workspace_id, request.dataset_id, request.document_id)
-        )
+        doc = await self._documents.get(request.workspace_id, request.dataset_id, request.document_id)
+        fields, built_in = await self._metadata.fields(request.workspace_id, request.dataset_id)
+        return document_pb(doc, [f for f, _ in fields], built_in)
 
     @dify_errors
     async def DeleteDocument(
@@ -229,7 +210,7 @@ class KnowledgeServicer(knowledge_pb2_grpc.KnowledgeServicer):
 
     @dify_errors
     async def ListSegments(self, request: kpb.ListSegmentsRequest, context: grpc.aio.ServicerContext) -> Any:  # noqa: N802
-        page, limit = _page(request.page, request.limit)
+        page, limit = page_of(request.page, request.limit)
         rows, total, doc_form = await self._segments.list(
             request.workspace_id,
             request.dataset_id,

@@ -6,13 +6,25 @@ from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
-from google.protobuf.struct_pb2 import Struct
+from google.protobuf.struct_pb2 import Struct, Value
 from riverflow.contracts.grpc.rag.v1 import resources_pb2 as pb
 from riverflow.rag.datasets import DatasetView
-from riverflow.rag.db import ChildChunkRow, DocumentRow, SegmentRow
+from riverflow.rag.db import ChildChunkRow, DocumentRow, MetadataFieldRow, SegmentRow, TagRow
 from riverflow.rag.documents import display_status
+from riverflow.rag.metadata_fields import document_metadata_items
 
-__all__ = ["to_dict", "dataset_pb", "document_pb", "status_pb", "segment_pb", "struct", "from_dict"]
+__all__ = [
+    "to_dict",
+    "dataset_pb",
+    "document_pb",
+    "status_pb",
+    "segment_pb",
+    "child_pb",
+    "field_pb",
+    "tag_pb",
+    "struct",
+    "from_dict",
+]
 
 
 def to_dict(message: Message) -> dict[str, Any]:
@@ -65,10 +77,34 @@ def dataset_pb(view: DatasetView) -> pb.Dataset:
         total_available_documents=view.available_documents,
         enable_api=True,
         workspace_id=r.workspace_id,
+        doc_metadata=[field_pb(f) for f in view.fields],
+        built_in_field_enabled=r.built_in_field_enabled,
+        tags=[tag_pb(t) for t in view.tags],
     )
 
 
-def document_pb(d: DocumentRow) -> pb.Document:
+def field_pb(f: MetadataFieldRow, count: int = 0) -> pb.MetadataField:
+    return pb.MetadataField(id=f.id, name=f.name, type=f.type, count=count)
+
+
+def tag_pb(t: TagRow, binding_count: int = 0) -> pb.Tag:
+    return pb.Tag(id=t.id, name=t.name, type=t.type, binding_count=binding_count)
+
+
+def _value(value: Any) -> Value:
+    out = Value()
+    json_format.ParseDict(value, out)
+    return out
+
+
+def document_pb(
+    d: DocumentRow, fields: list[MetadataFieldRow] | None = None, built_in: bool = False
+) -> pb.Document:
+    """``fields``, the dataset's metadata fields, fill Dify's ``doc_metadata`` list."""
+    items = [
+        pb.DocumentMetadataItem(id=i["id"], name=i["name"], type=i["type"], value=_value(i["value"]))
+        for i in document_metadata_items(d, fields or [], built_in)
+    ]
     message = pb.Document(
         id=d.id,
         position=d.position,
@@ -94,6 +130,7 @@ def document_pb(d: DocumentRow) -> pb.Document:
         doc_metadata=struct(d.doc_metadata),
         doc_language=d.doc_language,
         dataset_id=d.dataset_id,
+        doc_metadata_items=items,
     )
     if d.disabled_at is not None:
         message.disabled_at = d.disabled_at

@@ -1,4 +1,9 @@
-"""Reranking through any litellm rerank model (``<provider>/<model>``), imported only when a request asks."""
+"""Reranking through any litellm rerank model (``<provider>/<model>``), imported only when a request asks.
+
+No local cross-encoder ships offline (flashrank downloads its model from a hub at run time), so a
+rerank model is always reached through litellm: Cohere, Jina, a vLLM/Infinity server, or the
+project's mock (``riverflow mockllm`` serves ``/v1/rerank``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,16 @@ from typing import Any
 
 __all__ = ["LiteLLMReranker"]
 
+#: Dify's provider names where litellm's differ (Dify "langgenius/jina/jina" is litellm "jina_ai").
+_LITELLM_PROVIDERS = {"jina": "jina_ai"}
+
 
 class LiteLLMReranker:
     def __init__(
         self, provider: str, model: str, api_base: str | None = None, api_key: str | None = None
     ) -> None:
         short = (provider or "").rstrip("/").split("/")[-1]
+        short = _LITELLM_PROVIDERS.get(short, short)
         self._model = f"{short}/{model}" if short else model
         self._api_base, self._api_key = api_base, api_key
 

@@ -34,16 +34,18 @@ class CreateDatasetRequest(_message.Message):
     def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., indexing_technique: _Optional[str] = ..., permission: _Optional[str] = ..., provider: _Optional[str] = ..., embedding_model: _Optional[str] = ..., embedding_model_provider: _Optional[str] = ..., retrieval_model: _Optional[_Union[_resources_pb2.RetrievalModel, _Mapping]] = ...) -> None: ...
 
 class ListDatasetsRequest(_message.Message):
-    __slots__ = ("workspace_id", "page", "limit", "keyword")
+    __slots__ = ("workspace_id", "page", "limit", "keyword", "tag_ids")
     WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     KEYWORD_FIELD_NUMBER: _ClassVar[int]
+    TAG_IDS_FIELD_NUMBER: _ClassVar[int]
     workspace_id: str
     page: int
     limit: int
     keyword: str
-    def __init__(self, workspace_id: _Optional[str] = ..., page: _Optional[int] = ..., limit: _Optional[int] = ..., keyword: _Optional[str] = ...) -> None: ...
+    tag_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, workspace_id: _Optional[str] = ..., page: _Optional[int] = ..., limit: _Optional[int] = ..., keyword: _Optional[str] = ..., tag_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListDatasetsResponse(_message.Message):
     __slots__ = ("data", "has_more", "limit", "total", "page")
@@ -366,3 +368,315 @@ class DeleteSegmentRequest(_message.Message):
 class DeleteSegmentResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class UpdateDocumentByTextRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "document_id", "name", "text", "settings")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    document_id: str
+    name: str
+    text: str
+    settings: DocumentSettings
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., name: _Optional[str] = ..., text: _Optional[str] = ..., settings: _Optional[_Union[DocumentSettings, _Mapping]] = ...) -> None: ...
+
+class UpdateDocumentByFileRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "document_id", "filename", "mime_type", "content", "settings", "name")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    document_id: str
+    filename: str
+    mime_type: str
+    content: bytes
+    settings: DocumentSettings
+    name: str
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., filename: _Optional[str] = ..., mime_type: _Optional[str] = ..., content: _Optional[bytes] = ..., settings: _Optional[_Union[DocumentSettings, _Mapping]] = ..., name: _Optional[str] = ...) -> None: ...
+
+class UpdateDocumentsStatusRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "action", "document_ids")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    action: str
+    document_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., action: _Optional[str] = ..., document_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UpdateDocumentsStatusResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListChildChunksRequest(_message.Message):
+    __slots__ = ("workspace_id", "dataset_id", "document_id", "segment_id", "page", "limit", "keyword")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    KEYWORD_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    dataset_id: str
+    document_id: str
+    segment_id: str
+    page: int
+    limit: int
+    keyword: str
+    def __init__(self, workspace_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., segment_id: _Optional[str] = ..., page: _Optional[int] = ..., limit: _Optional[int] = ..., keyword: _Optional[str] = ...) -> None: ...
+
+class ListChildChunksResponse(_message.Message):
+    __slots__ = ("data", "total", "total_pages", "page", "limit")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_PAGES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    data: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ChildChunk]
+    total: int
+    total_pages: int
+    page: int
+    limit: int
+    def __init__(self, data: _Optional[_Iterable[_Union[_resources_pb2.ChildChunk, _Mapping]]] = ..., total: _Optional[int] = ..., total_pages: _Optional[int] = ..., page: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class CreateChildChunkRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "document_id", "segment_id", "content")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    document_id: str
+    segment_id: str
+    content: str
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., segment_id: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
+
+class UpdateChildChunkRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "document_id", "segment_id", "child_chunk_id", "content")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHILD_CHUNK_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    document_id: str
+    segment_id: str
+    child_chunk_id: str
+    content: str
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., segment_id: _Optional[str] = ..., child_chunk_id: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
+
+class ChildChunkResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: _resources_pb2.ChildChunk
+    def __init__(self, data: _Optional[_Union[_resources_pb2.ChildChunk, _Mapping]] = ...) -> None: ...
+
+class DeleteChildChunkRequest(_message.Message):
+    __slots__ = ("workspace_id", "dataset_id", "document_id", "segment_id", "child_chunk_id")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHILD_CHUNK_ID_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    dataset_id: str
+    document_id: str
+    segment_id: str
+    child_chunk_id: str
+    def __init__(self, workspace_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., document_id: _Optional[str] = ..., segment_id: _Optional[str] = ..., child_chunk_id: _Optional[str] = ...) -> None: ...
+
+class DeleteChildChunkResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListMetadataFieldsRequest(_message.Message):
+    __slots__ = ("workspace_id", "dataset_id")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    dataset_id: str
+    def __init__(self, workspace_id: _Optional[str] = ..., dataset_id: _Optional[str] = ...) -> None: ...
+
+class ListMetadataFieldsResponse(_message.Message):
+    __slots__ = ("doc_metadata", "built_in_field_enabled")
+    DOC_METADATA_FIELD_NUMBER: _ClassVar[int]
+    BUILT_IN_FIELD_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    doc_metadata: _containers.RepeatedCompositeFieldContainer[_resources_pb2.MetadataField]
+    built_in_field_enabled: bool
+    def __init__(self, doc_metadata: _Optional[_Iterable[_Union[_resources_pb2.MetadataField, _Mapping]]] = ..., built_in_field_enabled: bool = ...) -> None: ...
+
+class CreateMetadataFieldRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "type", "name")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    type: str
+    name: str
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., type: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class UpdateMetadataFieldRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "metadata_id", "name")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    metadata_id: str
+    name: str
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., metadata_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class DeleteMetadataFieldRequest(_message.Message):
+    __slots__ = ("workspace_id", "dataset_id", "metadata_id")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_ID_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    dataset_id: str
+    metadata_id: str
+    def __init__(self, workspace_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., metadata_id: _Optional[str] = ...) -> None: ...
+
+class DeleteMetadataFieldResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SetBuiltInMetadataRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "enabled")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    enabled: bool
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., enabled: bool = ...) -> None: ...
+
+class SetBuiltInMetadataResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DocumentMetadataUpdate(_message.Message):
+    __slots__ = ("document_id", "metadata_list")
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_LIST_FIELD_NUMBER: _ClassVar[int]
+    document_id: str
+    metadata_list: _containers.RepeatedCompositeFieldContainer[_resources_pb2.DocumentMetadataItem]
+    def __init__(self, document_id: _Optional[str] = ..., metadata_list: _Optional[_Iterable[_Union[_resources_pb2.DocumentMetadataItem, _Mapping]]] = ...) -> None: ...
+
+class UpdateDocumentsMetadataRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "dataset_id", "operation_data")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_DATA_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    dataset_id: str
+    operation_data: _containers.RepeatedCompositeFieldContainer[DocumentMetadataUpdate]
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., dataset_id: _Optional[str] = ..., operation_data: _Optional[_Iterable[_Union[DocumentMetadataUpdate, _Mapping]]] = ...) -> None: ...
+
+class UpdateDocumentsMetadataResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListTagsRequest(_message.Message):
+    __slots__ = ("workspace_id",)
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    def __init__(self, workspace_id: _Optional[str] = ...) -> None: ...
+
+class ListTagsResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Tag]
+    def __init__(self, data: _Optional[_Iterable[_Union[_resources_pb2.Tag, _Mapping]]] = ...) -> None: ...
+
+class CreateTagRequest(_message.Message):
+    __slots__ = ("workspace_id", "user", "name")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    user: str
+    name: str
+    def __init__(self, workspace_id: _Optional[str] = ..., user: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class UpdateTagRequest(_message.Message):
+    __slots__ = ("workspace_id", "tag_id", "name")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    tag_id: str
+    name: str
+    def __init__(self, workspace_id: _Optional[str] = ..., tag_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class DeleteTagRequest(_message.Message):
+    __slots__ = ("workspace_id", "tag_id")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_ID_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    tag_id: str
+    def __init__(self, workspace_id: _Optional[str] = ..., tag_id: _Optional[str] = ...) -> None: ...
+
+class DeleteTagResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TagBindingRequest(_message.Message):
+    __slots__ = ("workspace_id", "dataset_id", "tag_ids")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_IDS_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    dataset_id: str
+    tag_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, workspace_id: _Optional[str] = ..., dataset_id: _Optional[str] = ..., tag_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TagBindingResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListDatasetTagsRequest(_message.Message):
+    __slots__ = ("workspace_id", "dataset_id")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    dataset_id: str
+    def __init__(self, workspace_id: _Optional[str] = ..., dataset_id: _Optional[str] = ...) -> None: ...

@@ -121,6 +121,106 @@ class KnowledgeStub(object):
                 request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteSegmentRequest.SerializeToString,
                 response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteSegmentResponse.FromString,
                 _registered_method=True)
+        self.UpdateDocumentByText = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UpdateDocumentByText',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentByTextRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateDocumentResponse.FromString,
+                _registered_method=True)
+        self.UpdateDocumentByFile = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UpdateDocumentByFile',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentByFileRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateDocumentResponse.FromString,
+                _registered_method=True)
+        self.UpdateDocumentsStatus = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UpdateDocumentsStatus',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsStatusRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsStatusResponse.FromString,
+                _registered_method=True)
+        self.ListChildChunks = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/ListChildChunks',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListChildChunksRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListChildChunksResponse.FromString,
+                _registered_method=True)
+        self.CreateChildChunk = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/CreateChildChunk',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateChildChunkRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ChildChunkResponse.FromString,
+                _registered_method=True)
+        self.UpdateChildChunk = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UpdateChildChunk',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateChildChunkRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ChildChunkResponse.FromString,
+                _registered_method=True)
+        self.DeleteChildChunk = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/DeleteChildChunk',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteChildChunkRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteChildChunkResponse.FromString,
+                _registered_method=True)
+        self.ListMetadataFields = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/ListMetadataFields',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListMetadataFieldsRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListMetadataFieldsResponse.FromString,
+                _registered_method=True)
+        self.CreateMetadataField = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/CreateMetadataField',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateMetadataFieldRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.MetadataField.FromString,
+                _registered_method=True)
+        self.UpdateMetadataField = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UpdateMetadataField',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateMetadataFieldRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.MetadataField.FromString,
+                _registered_method=True)
+        self.DeleteMetadataField = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/DeleteMetadataField',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteMetadataFieldRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteMetadataFieldResponse.FromString,
+                _registered_method=True)
+        self.SetBuiltInMetadata = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/SetBuiltInMetadata',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.SetBuiltInMetadataRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.SetBuiltInMetadataResponse.FromString,
+                _registered_method=True)
+        self.UpdateDocumentsMetadata = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UpdateDocumentsMetadata',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsMetadataRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsMetadataResponse.FromString,
+                _registered_method=True)
+        self.ListTags = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/ListTags',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsResponse.FromString,
+                _registered_method=True)
+        self.CreateTag = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/CreateTag',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateTagRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.Tag.FromString,
+                _registered_method=True)
+        self.UpdateTag = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UpdateTag',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateTagRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.Tag.FromString,
+                _registered_method=True)
+        self.DeleteTag = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/DeleteTag',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteTagRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteTagResponse.FromString,
+                _registered_method=True)
+        self.BindTags = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/BindTags',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingResponse.FromString,
+                _registered_method=True)
+        self.UnbindTags = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/UnbindTags',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingResponse.FromString,
+                _registered_method=True)
+        self.ListDatasetTags = channel.unary_unary(
+                '/riverflow.rag.v1.Knowledge/ListDatasetTags',
+                request_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListDatasetTagsRequest.SerializeToString,
+                response_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsResponse.FromString,
+                _registered_method=True)
 
 
 class KnowledgeServicer(object):
@@ -231,6 +331,131 @@ class KnowledgeServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateDocumentByText(self, request, context):
+        """Re-ingest a document in place (same id, new batch): its chunks are replaced when indexing completes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDocumentByFile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDocumentsStatus(self, request, context):
+        """enable, disable, archive or un_archive documents; disabled and archived ones are not retrieved.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChildChunks(self, request, context):
+        """Child chunks of a hierarchical (parent-child) document's segment; changes are re-embedded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateChildChunk(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateChildChunk(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteChildChunk(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMetadataFields(self, request, context):
+        """Dataset metadata fields and document metadata values (what retrieval metadata filters test).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateMetadataField(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateMetadataField(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMetadataField(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetBuiltInMetadata(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDocumentsMetadata(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTags(self, request, context):
+        """Knowledge tags of a workspace and their bindings to datasets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTag(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTag(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteTag(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BindTags(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnbindTags(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDatasetTags(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KnowledgeServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -318,6 +543,106 @@ def add_KnowledgeServicer_to_server(servicer, server):
                     servicer.DeleteSegment,
                     request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteSegmentRequest.FromString,
                     response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteSegmentResponse.SerializeToString,
+            ),
+            'UpdateDocumentByText': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocumentByText,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentByTextRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateDocumentResponse.SerializeToString,
+            ),
+            'UpdateDocumentByFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocumentByFile,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentByFileRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateDocumentResponse.SerializeToString,
+            ),
+            'UpdateDocumentsStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocumentsStatus,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsStatusRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsStatusResponse.SerializeToString,
+            ),
+            'ListChildChunks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChildChunks,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListChildChunksRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListChildChunksResponse.SerializeToString,
+            ),
+            'CreateChildChunk': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateChildChunk,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateChildChunkRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ChildChunkResponse.SerializeToString,
+            ),
+            'UpdateChildChunk': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateChildChunk,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateChildChunkRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ChildChunkResponse.SerializeToString,
+            ),
+            'DeleteChildChunk': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteChildChunk,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteChildChunkRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteChildChunkResponse.SerializeToString,
+            ),
+            'ListMetadataFields': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMetadataFields,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListMetadataFieldsRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListMetadataFieldsResponse.SerializeToString,
+            ),
+            'CreateMetadataField': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateMetadataField,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateMetadataFieldRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.MetadataField.SerializeToString,
+            ),
+            'UpdateMetadataField': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMetadataField,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateMetadataFieldRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.MetadataField.SerializeToString,
+            ),
+            'DeleteMetadataField': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMetadataField,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteMetadataFieldRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteMetadataFieldResponse.SerializeToString,
+            ),
+            'SetBuiltInMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetBuiltInMetadata,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.SetBuiltInMetadataRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.SetBuiltInMetadataResponse.SerializeToString,
+            ),
+            'UpdateDocumentsMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDocumentsMetadata,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsMetadataRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsMetadataResponse.SerializeToString,
+            ),
+            'ListTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTags,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsResponse.SerializeToString,
+            ),
+            'CreateTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTag,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateTagRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.Tag.SerializeToString,
+            ),
+            'UpdateTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTag,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateTagRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_resources__pb2.Tag.SerializeToString,
+            ),
+            'DeleteTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTag,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteTagRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteTagResponse.SerializeToString,
+            ),
+            'BindTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.BindTags,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingResponse.SerializeToString,
+            ),
+            'UnbindTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnbindTags,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingResponse.SerializeToString,
+            ),
+            'ListDatasetTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDatasetTags,
+                    request_deserializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListDatasetTagsRequest.FromString,
+                    response_serializer=riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -779,6 +1104,546 @@ class Knowledge(object):
             '/riverflow.rag.v1.Knowledge/DeleteSegment',
             riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteSegmentRequest.SerializeToString,
             riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteSegmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDocumentByText(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UpdateDocumentByText',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentByTextRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDocumentByFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UpdateDocumentByFile',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentByFileRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDocumentsStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UpdateDocumentsStatus',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsStatusRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChildChunks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/ListChildChunks',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListChildChunksRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListChildChunksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateChildChunk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/CreateChildChunk',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateChildChunkRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ChildChunkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateChildChunk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UpdateChildChunk',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateChildChunkRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ChildChunkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteChildChunk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/DeleteChildChunk',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteChildChunkRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteChildChunkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMetadataFields(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/ListMetadataFields',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListMetadataFieldsRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListMetadataFieldsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateMetadataField(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/CreateMetadataField',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateMetadataFieldRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_resources__pb2.MetadataField.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMetadataField(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UpdateMetadataField',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateMetadataFieldRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_resources__pb2.MetadataField.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMetadataField(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/DeleteMetadataField',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteMetadataFieldRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteMetadataFieldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetBuiltInMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/SetBuiltInMetadata',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.SetBuiltInMetadataRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.SetBuiltInMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDocumentsMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UpdateDocumentsMetadata',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsMetadataRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateDocumentsMetadataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/ListTags',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/CreateTag',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.CreateTagRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_resources__pb2.Tag.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UpdateTag',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.UpdateTagRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_resources__pb2.Tag.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/DeleteTag',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteTagRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.DeleteTagResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BindTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/BindTags',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnbindTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/UnbindTags',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.TagBindingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDatasetTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/riverflow.rag.v1.Knowledge/ListDatasetTags',
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListDatasetTagsRequest.SerializeToString,
+            riverflow_dot_rag_dot_v1_dot_knowledge__pb2.ListTagsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -121,7 +121,7 @@ class MetadataCondition(_message.Message):
     def __init__(self, name: _Optional[str] = ..., comparison_operator: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class Dataset(_message.Message):
-    __slots__ = ("id", "name", "description", "provider", "permission", "data_source_type", "indexing_technique", "app_count", "document_count", "word_count", "created_by", "created_at", "updated_by", "updated_at", "embedding_model", "embedding_model_provider", "embedding_available", "retrieval_model_dict", "doc_form", "total_documents", "total_available_documents", "enable_api", "workspace_id")
+    __slots__ = ("id", "name", "description", "provider", "permission", "data_source_type", "indexing_technique", "app_count", "document_count", "word_count", "created_by", "created_at", "updated_by", "updated_at", "embedding_model", "embedding_model_provider", "embedding_available", "retrieval_model_dict", "doc_form", "total_documents", "total_available_documents", "enable_api", "workspace_id", "doc_metadata", "built_in_field_enabled", "tags")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -145,6 +145,9 @@ class Dataset(_message.Message):
     TOTAL_AVAILABLE_DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     ENABLE_API_FIELD_NUMBER: _ClassVar[int]
     WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    DOC_METADATA_FIELD_NUMBER: _ClassVar[int]
+    BUILT_IN_FIELD_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     description: str
@@ -168,10 +171,13 @@ class Dataset(_message.Message):
     total_available_documents: int
     enable_api: bool
     workspace_id: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., provider: _Optional[str] = ..., permission: _Optional[str] = ..., data_source_type: _Optional[str] = ..., indexing_technique: _Optional[str] = ..., app_count: _Optional[int] = ..., document_count: _Optional[int] = ..., word_count: _Optional[int] = ..., created_by: _Optional[str] = ..., created_at: _Optional[int] = ..., updated_by: _Optional[str] = ..., updated_at: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedding_model_provider: _Optional[str] = ..., embedding_available: bool = ..., retrieval_model_dict: _Optional[_Union[RetrievalModel, _Mapping]] = ..., doc_form: _Optional[str] = ..., total_documents: _Optional[int] = ..., total_available_documents: _Optional[int] = ..., enable_api: bool = ..., workspace_id: _Optional[str] = ...) -> None: ...
+    doc_metadata: _containers.RepeatedCompositeFieldContainer[MetadataField]
+    built_in_field_enabled: bool
+    tags: _containers.RepeatedCompositeFieldContainer[Tag]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., provider: _Optional[str] = ..., permission: _Optional[str] = ..., data_source_type: _Optional[str] = ..., indexing_technique: _Optional[str] = ..., app_count: _Optional[int] = ..., document_count: _Optional[int] = ..., word_count: _Optional[int] = ..., created_by: _Optional[str] = ..., created_at: _Optional[int] = ..., updated_by: _Optional[str] = ..., updated_at: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedding_model_provider: _Optional[str] = ..., embedding_available: bool = ..., retrieval_model_dict: _Optional[_Union[RetrievalModel, _Mapping]] = ..., doc_form: _Optional[str] = ..., total_documents: _Optional[int] = ..., total_available_documents: _Optional[int] = ..., enable_api: bool = ..., workspace_id: _Optional[str] = ..., doc_metadata: _Optional[_Iterable[_Union[MetadataField, _Mapping]]] = ..., built_in_field_enabled: bool = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ...) -> None: ...
 
 class Document(_message.Message):
-    __slots__ = ("id", "position", "name", "data_source_type", "data_source_info", "dataset_process_rule_id", "created_from", "created_by", "created_at", "tokens", "indexing_status", "error", "enabled", "disabled_at", "disabled_by", "archived", "display_status", "word_count", "hit_count", "doc_form", "batch", "process_rule", "doc_metadata", "doc_language", "completed_at", "dataset_id")
+    __slots__ = ("id", "position", "name", "data_source_type", "data_source_info", "dataset_process_rule_id", "created_from", "created_by", "created_at", "tokens", "indexing_status", "error", "enabled", "disabled_at", "disabled_by", "archived", "display_status", "word_count", "hit_count", "doc_form", "batch", "process_rule", "doc_metadata", "doc_language", "completed_at", "dataset_id", "doc_metadata_items")
     ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -198,6 +204,7 @@ class Document(_message.Message):
     DOC_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    DOC_METADATA_ITEMS_FIELD_NUMBER: _ClassVar[int]
     id: str
     position: int
     name: str
@@ -224,7 +231,8 @@ class Document(_message.Message):
     doc_language: str
     completed_at: int
     dataset_id: str
-    def __init__(self, id: _Optional[str] = ..., position: _Optional[int] = ..., name: _Optional[str] = ..., data_source_type: _Optional[str] = ..., data_source_info: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., dataset_process_rule_id: _Optional[str] = ..., created_from: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[int] = ..., tokens: _Optional[int] = ..., indexing_status: _Optional[str] = ..., error: _Optional[str] = ..., enabled: bool = ..., disabled_at: _Optional[int] = ..., disabled_by: _Optional[str] = ..., archived: bool = ..., display_status: _Optional[str] = ..., word_count: _Optional[int] = ..., hit_count: _Optional[int] = ..., doc_form: _Optional[str] = ..., batch: _Optional[str] = ..., process_rule: _Optional[_Union[ProcessRule, _Mapping]] = ..., doc_metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., doc_language: _Optional[str] = ..., completed_at: _Optional[int] = ..., dataset_id: _Optional[str] = ...) -> None: ...
+    doc_metadata_items: _containers.RepeatedCompositeFieldContainer[DocumentMetadataItem]
+    def __init__(self, id: _Optional[str] = ..., position: _Optional[int] = ..., name: _Optional[str] = ..., data_source_type: _Optional[str] = ..., data_source_info: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., dataset_process_rule_id: _Optional[str] = ..., created_from: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[int] = ..., tokens: _Optional[int] = ..., indexing_status: _Optional[str] = ..., error: _Optional[str] = ..., enabled: bool = ..., disabled_at: _Optional[int] = ..., disabled_by: _Optional[str] = ..., archived: bool = ..., display_status: _Optional[str] = ..., word_count: _Optional[int] = ..., hit_count: _Optional[int] = ..., doc_form: _Optional[str] = ..., batch: _Optional[str] = ..., process_rule: _Optional[_Union[ProcessRule, _Mapping]] = ..., doc_metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., doc_language: _Optional[str] = ..., completed_at: _Optional[int] = ..., dataset_id: _Optional[str] = ..., doc_metadata_items: _Optional[_Iterable[_Union[DocumentMetadataItem, _Mapping]]] = ...) -> None: ...
 
 class IndexingStatus(_message.Message):
     __slots__ = ("id", "indexing_status", "processing_started_at", "parsing_completed_at", "cleaning_completed_at", "splitting_completed_at", "completed_at", "paused_at", "error", "stopped_at", "completed_segments", "total_segments")
@@ -331,3 +339,39 @@ class Segment(_message.Message):
     sign_content: str
     dataset_id: str
     def __init__(self, id: _Optional[str] = ..., position: _Optional[int] = ..., document_id: _Optional[str] = ..., content: _Optional[str] = ..., answer: _Optional[str] = ..., word_count: _Optional[int] = ..., tokens: _Optional[int] = ..., keywords: _Optional[_Iterable[str]] = ..., index_node_id: _Optional[str] = ..., index_node_hash: _Optional[str] = ..., hit_count: _Optional[int] = ..., enabled: bool = ..., disabled_at: _Optional[int] = ..., disabled_by: _Optional[str] = ..., status: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[int] = ..., updated_at: _Optional[int] = ..., updated_by: _Optional[str] = ..., indexing_at: _Optional[int] = ..., completed_at: _Optional[int] = ..., error: _Optional[str] = ..., stopped_at: _Optional[int] = ..., child_chunks: _Optional[_Iterable[_Union[ChildChunk, _Mapping]]] = ..., sign_content: _Optional[str] = ..., dataset_id: _Optional[str] = ...) -> None: ...
+
+class MetadataField(_message.Message):
+    __slots__ = ("id", "name", "type", "count")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    type: str
+    count: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class DocumentMetadataItem(_message.Message):
+    __slots__ = ("id", "name", "type", "value")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    type: str
+    value: _struct_pb2.Value
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+
+class Tag(_message.Message):
+    __slots__ = ("id", "name", "type", "binding_count")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    BINDING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    type: str
+    binding_count: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., binding_count: _Optional[int] = ...) -> None: ...
