@@ -9,6 +9,7 @@ from riverflow.agent.adapters.litellm_model import preload
 from riverflow.agent.assembly import build_runner
 from riverflow.agent.handlers import make_router
 from riverflow.agent.settings import AgentSettings
+from riverflow.agent.suggestions import make_suggest_router
 from riverflow.agent.task_runner import TaskRunner
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
@@ -30,6 +31,7 @@ async def serve(settings: AgentSettings, stop: asyncio.Event) -> None:
     broker = make_broker(settings.nats, service_name=SERVICE, tracer_provider=tracer_provider)
     wired: list[TaskRunner] = []
     broker.include_router(make_router(settings.nats, lambda: wired[0], settings.max_workers))
+    broker.include_router(make_suggest_router(lambda: wired[0]))
     ready = asyncio.Event()
     health = HealthServer(settings.host, settings.health_port, ready.is_set) if settings.health_port else None
     try:

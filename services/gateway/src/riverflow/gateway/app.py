@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from opentelemetry.trace import TracerProvider
 from riverflow.gateway.adapters.credential_mirror import InMemoryCredentialMirror
 from riverflow.gateway.adapters.memory_knowledge import InMemoryKnowledge
+from riverflow.gateway.adapters.suggester import InMemorySuggester
 from riverflow.gateway.api.console import apps as console_apps
 from riverflow.gateway.api.console import auth as console_auth
 from riverflow.gateway.api.console import keys as console_keys
+from riverflow.gateway.api.console import mcp as console_mcp
 from riverflow.gateway.api.console import providers as console_providers
 from riverflow.gateway.api.console import versions as console_versions
 from riverflow.gateway.api.console import workspaces as console_workspaces
@@ -30,8 +32,9 @@ from riverflow.gateway.api.service import (
 )
 from riverflow.gateway.console_auth import bootstrap_console_token
 from riverflow.gateway.errors import install_error_handlers
+from riverflow.gateway.mcp_server import MCP_PATH, McpEndpoint
 from riverflow.gateway.middleware import BodyLimitMiddleware, TracingMiddleware
-from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store
+from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store, Suggester
 from riverflow.gateway.rate_limit import RateLimiter
 from riverflow.gateway.run_recorder import RunRecorder
 from riverflow.gateway.secret_key import load_secret_box
@@ -56,6 +59,7 @@ _ROUTERS = (
     console_versions,
     console_keys,
     console_providers,
+    console_mcp,
 )
 
 
@@ -68,6 +72,7 @@ def create_app(
     tracer_provider: TracerProvider | None = None,
     knowledge_backend: KnowledgeBackend | None = None,
     mirror: CredentialMirror | None = None,
+    suggester: Suggester | None = None,
 ) -> FastAPI:
     """Build the app; on startup it prepares the store, the console token, the secret key and the
     bus, and starts recording run events.
@@ -84,7 +89,9 @@ def create_app(
         mirror=mirror or InMemoryCredentialMirror(),
         limiter=RateLimiter(settings.rate_limit_per_minute),
         login_limiter=RateLimiter(settings.login_attempts_per_minute),
+        suggester=suggester or InMemorySuggester(),
     )
+    mcp = McpEndpoint(svc)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -97,7 +104,8 @@ def create_app(
         await bus.start()
         await bus.consume_events(svc.recorder.handle)
         try:
-            yield
+            async with mcp.run():
+                yield
         finally:
             await bus.close()
 
@@ -113,6 +121,7 @@ def create_app(
     install_error_handlers(app)
     for module in _ROUTERS:
         app.include_router(module.router)
+    app.router.add_route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False)
 
     @app.get("/health", include_in_schema=False)
     @app.get("/healthz", include_in_schema=False)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunResumeRequested, RunStopRequested
+from riverflow.contracts.events.v1.suggestions import SuggestQuestionsReply, SuggestQuestionsRequest
 from riverflow.gateway.account_records import (
     AccountRecord,
     MemberRecord,
@@ -20,6 +20,8 @@ from riverflow.gateway.chat_records import (
     FileRecord,
     MessageRecord,
 )
+from riverflow.gateway.knowledge_port import DocumentFile, KnowledgeBackend
+from riverflow.gateway.mcp_records import McpServerRecord
 from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
@@ -41,7 +43,9 @@ __all__ = [
     "RunStore",
     "ChatStore",
     "AccountStore",
+    "McpServerStore",
     "Store",
+    "Suggester",
     "CredentialMirror",
     "KnowledgeBackend",
     "DocumentFile",
@@ -227,7 +231,21 @@ class AccountStore(Protocol):
     async def delete_credentials(self, workspace_id: str, provider: str) -> bool: ...
 
 
-class Store(AppStore, RunStore, ChatStore, AccountStore, Protocol):
+class McpServerStore(Protocol):
+    """Apps exposed as MCP servers: at most one per app, found by its URL code."""
+
+    async def create_mcp_server(self, server: McpServerRecord) -> McpServerRecord:
+        """Raises ValueError when the app has one already (or is unknown)."""
+        ...
+
+    async def get_mcp_server(self, app_id: str) -> McpServerRecord | None: ...
+    async def find_mcp_server(self, server_code: str) -> McpServerRecord | None: ...
+    async def update_mcp_server(self, app_id: str, /, **fields: Any) -> McpServerRecord | None:
+        """Change ``status``, ``description``, ``parameters`` or ``server_code``; None if it has none."""
+        ...
+
+
+class Store(AppStore, RunStore, ChatStore, AccountStore, McpServerStore, Protocol):
     """Everything the gateway persists. Every method is one transaction: a failed call leaves
     nothing behind."""
 
@@ -240,74 +258,9 @@ class CredentialMirror(Protocol):
     async def delete(self, workspace_id: str, provider: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class DocumentFile:
-    """An uploaded document for ``create-by-file``."""
+class Suggester(Protocol):
+    """Whoever calls models (the agent service) suggests the questions to ask after an answer."""
 
-    filename: str
-    mime_type: str
-    content: bytes
-
-
-class KnowledgeBackend(Protocol):
-    """Knowledge bases (Dify datasets), owned by the rag service; every call is scoped to a workspace.
-
-    Values are Dify's Knowledge API objects (Dataset, Document, Segment, retrieve records) as dicts;
-    failures raise ``ApiError`` with Dify's codes (``dataset_name_duplicate``...). ``None``/False
-    means "not found in this workspace".
-    """
-
-    async def create_dataset(self, workspace_id: str, fields: dict[str, Any]) -> dict[str, Any]: ...
-    async def list_datasets(
-        self, workspace_id: str, *, page: int, limit: int, keyword: str | None
-    ) -> tuple[list[dict[str, Any]], int]: ...
-    async def get_dataset(self, workspace_id: str, dataset_id: str) -> dict[str, Any] | None: ...
-    async def update_dataset(
-        self, workspace_id: str, dataset_id: str, fields: dict[str, Any]
-    ) -> dict[str, Any] | None: ...
-    async def delete_dataset(self, workspace_id: str, dataset_id: str) -> bool: ...
-    async def create_document(
-        self,
-        workspace_id: str,
-        dataset_id: str,
-        *,
-        name: str,
-        config: dict[str, Any],
-        text: str | None = None,
-        file: DocumentFile | None = None,
-    ) -> dict[str, Any] | None:
-        """``{"document": ..., "batch": ...}`` from ``text`` or ``file``; indexing may go on after
-        the call returns."""
-        ...
-
-    async def list_documents(
-        self, workspace_id: str, dataset_id: str, *, page: int, limit: int, keyword: str | None
-    ) -> tuple[list[dict[str, Any]], int] | None: ...
-    async def indexing_status(
-        self, workspace_id: str, dataset_id: str, batch: str
-    ) -> list[dict[str, Any]] | None: ...
-    async def delete_document(self, workspace_id: str, dataset_id: str, document_id: str) -> bool: ...
-    async def create_segments(
-        self, workspace_id: str, dataset_id: str, document_id: str, segments: list[dict[str, Any]]
-    ) -> list[dict[str, Any]] | None: ...
-    async def list_segments(
-        self,
-        workspace_id: str,
-        dataset_id: str,
-        document_id: str,
-        *,
-        page: int,
-        limit: int,
-        keyword: str | None,
-    ) -> tuple[list[dict[str, Any]], int] | None: ...
-    async def update_segment(
-        self, workspace_id: str, dataset_id: str, document_id: str, segment_id: str, fields: dict[str, Any]
-    ) -> dict[str, Any] | None: ...
-    async def delete_segment(
-        self, workspace_id: str, dataset_id: str, document_id: str, segment_id: str
-    ) -> bool: ...
-    async def retrieve(
-        self, workspace_id: str, dataset_id: str, query: str, retrieval_model: dict[str, Any] | None
-    ) -> list[dict[str, Any]] | None:
-        """Retrieve records (``{segment, score, ...}``), best first."""
+    async def suggest(self, request: SuggestQuestionsRequest, timeout: float) -> SuggestQuestionsReply:
+        """The reply; no answer within ``timeout`` seconds raises TimeoutError."""
         ...

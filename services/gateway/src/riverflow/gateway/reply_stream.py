@@ -89,6 +89,8 @@ class ReplyStream:
     thoughts_sent: int = 0
     #: The engine relayed ``agent_thought`` events itself: do not derive them again from agent logs.
     live_thoughts: bool = False
+    #: Live steps' positions in the run, by (agent node, its own step position): updates keep theirs.
+    live_positions: dict[tuple[str, Any], int] = field(default_factory=dict)
 
     @property
     def answer(self) -> str:
@@ -150,6 +152,25 @@ class ReplyStream:
         )
         self.thoughts_sent += len(frames)
         return frames
+
+    def _live_thought(self, event: RunEvent) -> dict[str, Any]:
+        """A step relayed as it happens, with the id and position its stored copy will have."""
+        self.live_thoughts = True
+        step = dict(event.data)
+        key = (str(step.pop("node_id", "")), step.get("position"))
+        if key not in self.live_positions:
+            self.thoughts_sent += 1
+            self.live_positions[key] = self.thoughts_sent
+        (frame,) = stream_thoughts(
+            [step],
+            run_id=self.ctx.run_id,
+            task_id=self.ctx.task_id,
+            message_id=self.ctx.message_id,
+            conversation_id=self.ctx.conversation_id if self.ctx.mode != "completion" else None,
+            first_position=self.live_positions[key],
+            created_at=event.created_at,
+        )
+        return frame
 
     def message_end(self, created_at: int) -> dict[str, Any]:
         self.sent_message_end = True
@@ -216,8 +237,8 @@ class ReplyStream:
         if name.startswith(_GRAPH_EVENTS_PREFIXES):
             return [self._graph_frame(event)] if self.shows_graph else []
         if name == "agent_thought":
-            self.live_thoughts = True
-        return [self._reply_frame(name, event.created_at, **data)]  # agent_thought, message_file...
+            return [self._live_thought(event)]
+        return [self._reply_frame(name, event.created_at, **data)]  # message_file...
 
     def _finished(self, event: RunEvent) -> list[dict[str, Any]]:
         data = event.data

@@ -15,8 +15,9 @@ from google.protobuf.message import Message
 from riverflow.contracts.grpc.rag.v1 import knowledge_pb2 as k
 from riverflow.contracts.grpc.rag.v1 import knowledge_pb2_grpc, retrieval_pb2, retrieval_pb2_grpc
 from riverflow.contracts.grpc.rag.v1 import resources_pb2 as r
+from riverflow.gateway.adapters.grpc_knowledge_curation import GrpcKnowledgeCuration, dify_document
 from riverflow.gateway.errors import ApiError
-from riverflow.gateway.ports import DocumentFile
+from riverflow.gateway.knowledge_port import DocumentFile
 
 __all__ = ["GrpcKnowledge", "to_dict"]
 
@@ -96,7 +97,7 @@ def _paged(response: Any) -> tuple[list[dict[str, Any]], int]:
     return [to_dict(item) for item in response.data], int(response.total)
 
 
-class GrpcKnowledge:
+class GrpcKnowledge(GrpcKnowledgeCuration):
     """One channel to the rag service (``target`` such as ``127.0.0.1:50051``), opened lazily."""
 
     def __init__(self, target: str, user: str = "api") -> None:
@@ -119,6 +120,19 @@ class GrpcKnowledge:
                 return None
             raise _error(exc) from None
 
+    async def _must(self, method: str, request: Message) -> Any:
+        """Like ``_call``, but NOT_FOUND is a 404 with the rag service's message (what is missing)."""
+        try:
+            return await getattr(self._stubs()[0], method)(request, timeout=60)
+        except grpc.aio.AioRpcError as exc:
+            raise _error(exc) from None
+
+    def _dict(self, message: Message) -> dict[str, Any]:
+        return to_dict(message)
+
+    def _settings(self, config: dict[str, Any]) -> k.DocumentSettings:
+        return _settings(config)
+
     async def close(self) -> None:
         if self._channel is not None:
             await self._channel.close()
@@ -131,10 +145,16 @@ class GrpcKnowledge:
         return to_dict(await self._call("CreateDataset", request))
 
     async def list_datasets(
-        self, workspace_id: str, *, page: int, limit: int, keyword: str | None
+        self,
+        workspace_id: str,
+        *,
+        page: int,
+        limit: int,
+        keyword: str | None,
+        tag_ids: list[str] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         request = k.ListDatasetsRequest(
-            workspace_id=workspace_id, page=page, limit=limit, keyword=keyword or ""
+            workspace_id=workspace_id, page=page, limit=limit, keyword=keyword or "", tag_ids=tag_ids or []
         )
         return _paged(await self._call("ListDatasets", request))
 
@@ -187,7 +207,11 @@ class GrpcKnowledge:
                 **common, name=name, text=text or "", settings=_settings(config)
             )
             found = await self._call("CreateDocumentByText", request)
-        return None if found is None else {"document": to_dict(found.document), "batch": found.batch}
+        return (
+            None
+            if found is None
+            else {"document": dify_document(to_dict(found.document)), "batch": found.batch}
+        )
 
     async def list_documents(
         self, workspace_id: str, dataset_id: str, *, page: int, limit: int, keyword: str | None
@@ -196,7 +220,7 @@ class GrpcKnowledge:
             workspace_id=workspace_id, dataset_id=dataset_id, page=page, limit=limit, keyword=keyword or ""
         )
         found = await self._call("ListDocuments", request)
-        return None if found is None else _paged(found)
+        return None if found is None else ([dify_document(d) for d in _paged(found)[0]], int(found.total))
 
     async def indexing_status(
         self, workspace_id: str, dataset_id: str, batch: str

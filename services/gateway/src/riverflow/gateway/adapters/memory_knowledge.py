@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import uuid
 from typing import Any
 
 from riverflow.gateway.adapters.knowledge_objects import (
@@ -19,8 +20,9 @@ from riverflow.gateway.adapters.knowledge_objects import (
     new_document,
     new_segment,
 )
+from riverflow.gateway.adapters.memory_knowledge_curation import InMemoryCuration
 from riverflow.gateway.errors import ApiError
-from riverflow.gateway.ports import DocumentFile
+from riverflow.gateway.knowledge_port import DocumentFile
 
 __all__ = ["InMemoryKnowledge", "split_text"]
 
@@ -57,11 +59,12 @@ def _page(items: list[dict[str, Any]], page: int, limit: int) -> tuple[list[dict
     return items[(page - 1) * limit : page * limit], len(items)
 
 
-class InMemoryKnowledge:
+class InMemoryKnowledge(InMemoryCuration):
     def __init__(self) -> None:
-        self.datasets: dict[str, dict[str, Any]] = {}  # id -> dataset (with "_workspace")
+        self.datasets: dict[str, dict[str, Any]] = {}  # id -> dataset (with "_workspace", "_tags")
         self.documents: dict[str, dict[str, Any]] = {}  # id -> document (with "_dataset", "_batch")
         self.segments: dict[str, dict[str, Any]] = {}  # id -> segment (with "_dataset")
+        self.tags: dict[str, dict[str, Any]] = {}  # id -> tag (with "_workspace")
 
     # -- datasets -------------------------------------------------------------------------------
 
@@ -79,6 +82,8 @@ class InMemoryKnowledge:
         view["total_documents"] = len(docs)
         view["total_available_documents"] = sum(1 for d in docs if d["enabled"] and not d["archived"])
         view["word_count"] = sum(int(d["word_count"] or 0) for d in docs)
+        bound = [self.tags[t] for t in dataset.get("_tags", ()) if t in self.tags]
+        view["tags"] = [{"id": t["id"], "name": t["name"], "type": t["type"]} for t in bound]
         return view
 
     async def create_dataset(self, workspace_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -95,9 +100,17 @@ class InMemoryKnowledge:
         return self._dataset_view(dataset)
 
     async def list_datasets(
-        self, workspace_id: str, *, page: int, limit: int, keyword: str | None
+        self,
+        workspace_id: str,
+        *,
+        page: int,
+        limit: int,
+        keyword: str | None,
+        tag_ids: list[str] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         mine = [d for d in self.datasets.values() if d["_workspace"] == workspace_id]
+        if tag_ids:
+            mine = [d for d in mine if set(tag_ids) & d.get("_tags", set())]
         if keyword:
             mine = [d for d in mine if keyword.lower() in d["name"].lower()]
         mine.sort(key=lambda d: (-d["created_at"], d["id"]))
@@ -162,12 +175,7 @@ class InMemoryKnowledge:
         if dataset is None:
             return None
         if file is not None:
-            if not file.filename.lower().endswith(_TEXT_SUFFIXES):
-                raise ApiError(415, "unsupported_file_type", "This backend indexes text files only.")
-            try:
-                text = file.content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise ApiError(415, "unsupported_file_type", "The file is not UTF-8 text.") from None
+            text = self._decode(file)
         text = text or ""
         technique = config.get("indexing_technique") or dataset.get("indexing_technique")
         if not technique:
@@ -177,14 +185,48 @@ class InMemoryKnowledge:
         dataset["indexing_technique"] = technique
         doc_form = config.get("doc_form") or dataset.get("doc_form") or "text_model"
         dataset["doc_form"], dataset["data_source_type"] = doc_form, "upload_file"
-        rules = ((config.get("process_rule") or {}).get("rules") or {}).get("segmentation") or {}
-        pieces = split_text(text, int(rules.get("max_tokens") or 500), str(rules.get("separator") or "\n\n"))
         now = int(time.time())
         position = 1 + sum(1 for d in self.documents.values() if d["_dataset"] == dataset_id)
         document = new_document(dataset_id, name, len(text), doc_form, position, now)
         self.documents[document["id"]] = document
-        self._add_segments(dataset_id, document, [{"content": p} for p in pieces])
+        self._index_text(dataset, document, text, config)
         return {"document": self._public(document), "batch": document["_batch"]}
+
+    def _decode(self, file: DocumentFile) -> str:
+        if not file.filename.lower().endswith(_TEXT_SUFFIXES):
+            raise ApiError(415, "unsupported_file_type", "This backend indexes text files only.")
+        try:
+            return file.content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(415, "unsupported_file_type", "The file is not UTF-8 text.") from None
+
+    def _index_text(self, dataset: dict[str, Any], document: dict[str, Any], text: str, config: dict) -> None:
+        """Split ``text`` into the document's segments ("indexing" at once)."""
+        all_rules = (config.get("process_rule") or {}).get("rules") or {}
+        rules = all_rules.get("segmentation") or {}
+        pieces = split_text(text, int(rules.get("max_tokens") or 500), str(rules.get("separator") or "\n\n"))
+        created = self._add_segments(dataset["id"], document, [{"content": p} for p in pieces])
+        if document["doc_form"] == "hierarchical_model":  # parent-child: each chunk gets its children
+            sub = all_rules.get("subchunk_segmentation") or {}
+            now = int(time.time())
+            for view in created:
+                parent = self.segments[view["id"]]
+                texts = split_text(
+                    parent["content"], int(sub.get("max_tokens") or 512), sub.get("separator") or "\n"
+                )
+                parent["child_chunks"] = [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "segment_id": parent["id"],
+                        "content": t,
+                        "position": i,
+                        "word_count": len(t),
+                        "type": "automatic",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i, t in enumerate(texts, start=1)
+                ]
 
     def _add_segments(
         self, dataset_id: str, document: dict[str, Any], items: list[dict[str, Any]]
@@ -306,7 +348,10 @@ class InMemoryKnowledge:
         words = {w.lower() for w in _WORD.findall(query)}
         scored = []
         for segment in self.segments.values():
+            document = self.documents[segment["document_id"]]
             if segment["_dataset"] != dataset_id or not segment["enabled"]:
+                continue
+            if not document["enabled"] or document["archived"]:
                 continue
             found = {w.lower() for w in _WORD.findall(segment["content"])}
             score = len(words & found) / len(words) if words else 0.0

@@ -9,6 +9,7 @@ from typing import Any
 
 from riverflow.gateway.adapters.memory_accounts import InMemoryAccounts
 from riverflow.gateway.adapters.memory_chat import InMemoryChat
+from riverflow.gateway.adapters.memory_mcp import InMemoryMcpServers
 from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
@@ -30,12 +31,13 @@ def _copy(record: Any) -> Any:
     return dataclasses.replace(record)
 
 
-class InMemoryStore(InMemoryChat, InMemoryAccounts):
+class InMemoryStore(InMemoryChat, InMemoryAccounts, InMemoryMcpServers):
     """Dicts of records; each method is atomic because it validates before it mutates."""
 
     def __init__(self) -> None:
         InMemoryChat.__init__(self)
         InMemoryAccounts.__init__(self)
+        InMemoryMcpServers.__init__(self)
         self.workspace_records: dict[str, WorkspaceRecord] = {}
         self.apps: dict[str, AppRecord] = {}
         self.drafts: dict[str, DraftRecord] = {}

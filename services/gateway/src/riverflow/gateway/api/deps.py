@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from riverflow.gateway.credentials import hash_secret
 from riverflow.gateway.errors import ApiError, unauthorized
-from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store
+from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store, Suggester
 from riverflow.gateway.rate_limit import RateLimiter
 from riverflow.gateway.records import ApiKeyRecord, AppRecord
 from riverflow.gateway.run_recorder import RunRecorder
@@ -45,6 +45,8 @@ class Services:
     limiter: RateLimiter
     login_limiter: RateLimiter
     secret_box: SecretBox | None = None
+    #: Asks the agent service for suggested questions (``app.create_app`` always sets one).
+    suggester: Suggester | None = None
     #: The default workspace: the console token's, and the one imports land in.
     workspace_id: str = ""
 

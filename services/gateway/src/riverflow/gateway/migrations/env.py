@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from riverflow.gateway.adapters import sql_models_accounts, sql_models_chat  # noqa: F401 - tables
+from riverflow.gateway.adapters import sql_models_accounts, sql_models_chat, sql_models_mcp  # noqa: F401 - tables
 from riverflow.gateway.adapters.sql_models import Base
 
 connection = context.config.attributes.get("connection")

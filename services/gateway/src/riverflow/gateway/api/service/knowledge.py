@@ -3,12 +3,12 @@ retrieval. The behaviour is the rag service's, behind ``KnowledgeBackend``."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from riverflow.gateway.api.deps import DatasetKeyDep, ServicesDep
+from riverflow.gateway.api.service import knowledge_child_chunks, knowledge_documents, knowledge_labels
 from riverflow.gateway.api.service.knowledge_bodies import (
     DatasetCreate,
     DatasetUpdate,
@@ -18,12 +18,13 @@ from riverflow.gateway.api.service.knowledge_bodies import (
     SegmentUpdate,
 )
 from riverflow.gateway.errors import ApiError
-from riverflow.gateway.ports import DocumentFile
-from starlette.datastructures import UploadFile
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
+# First: "/datasets/tags" and "/documents/status/..." must win over "/datasets/{dataset_id}" and friends.
+for _part in (knowledge_labels, knowledge_documents, knowledge_child_chunks):
+    router.include_router(_part.router, prefix="")
 
 Page = Annotated[int, Query(ge=1, le=99999)]
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -49,13 +50,17 @@ async def create_dataset(body: DatasetCreate, key: DatasetKeyDep, svc: ServicesD
 
 @router.get("/datasets", summary="The workspace's knowledge bases")
 async def list_datasets(
-    key: DatasetKeyDep, svc: ServicesDep, page: Page = 1, limit: Limit = 20, keyword: str | None = None
+    key: DatasetKeyDep,
+    svc: ServicesDep,
+    page: Page = 1,
+    limit: Limit = 20,
+    keyword: str | None = None,
+    tag_ids: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
-    return _paged(
-        await svc.knowledge.list_datasets(key.workspace_id, page=page, limit=limit, keyword=keyword),
-        page,
-        limit,
+    found = await svc.knowledge.list_datasets(
+        key.workspace_id, page=page, limit=limit, keyword=keyword, tag_ids=tag_ids
     )
+    return _paged(found, page, limit)
 
 
 @router.get("/datasets/{dataset_id}", summary="A knowledge base")
@@ -108,28 +113,8 @@ async def create_by_text(
 async def create_by_file(
     dataset_id: str, request: Request, key: DatasetKeyDep, svc: ServicesDep
 ) -> dict[str, Any]:
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise ApiError(400, "no_file_uploaded", "Please upload your file.")
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ApiError(400, "no_file_uploaded", "Please upload your file.")
-    raw = form.get("data")
-    try:
-        config = json.loads(raw) if isinstance(raw, str) and raw.strip() else {}
-    except ValueError:
-        raise ApiError(400, "invalid_param", "data must be a JSON object string.", params="data") from None
-    if not isinstance(config, dict):
-        raise ApiError(400, "invalid_param", "data must be a JSON object string.", params="data")
-    filename = upload.filename or "document.txt"
-    limit = svc.settings.file_size_limit_mb * 1024 * 1024
-    content = await upload.read(limit + 1)
-    if len(content) > limit:
-        raise ApiError(
-            413, "file_too_large", f"File size exceeded. {filename} > {svc.settings.file_size_limit_mb} MB"
-        )
-    file = DocumentFile(filename, upload.content_type or "application/octet-stream", content)
-    name = str(config.pop("name", None) or filename)
+    file, config = await knowledge_documents.read_upload(request, svc.settings.file_size_limit_mb)
+    name = str(config.pop("name", None) or file.filename)
     return await _create_document(svc, key.workspace_id, dataset_id, name, config, file=file)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from riverflow.gateway import suggestions
 from riverflow.gateway.api.deps import AppDep, ServicesDep
 from riverflow.gateway.api.service.bodies import FeedbackBody
 from riverflow.gateway.api.service.common import (
@@ -100,13 +101,11 @@ async def suggested_questions(
     require_chat_app(app)
     message = await _message(svc, app, message_id, optional_user(user))
     version = await svc.store.published_version(app.id)
-    if version is None or not runnable(app.mode, version.dsl).feature_enabled(
-        "suggested_questions_after_answer"
-    ):
+    app_runtime = runnable(app.mode, version.dsl) if version is not None else None
+    if app_runtime is None or not app_runtime.feature_enabled("suggested_questions_after_answer"):
         raise ApiError(400, "bad_request", "Suggested Questions Is Disabled.")
-    # Dify asks a model for these; without one configured for it we suggest nothing rather than guess.
-    del message
-    return {"result": "success", "data": []}
+    data = await suggestions.suggest(svc.store, svc.suggester, app, app_runtime, message)
+    return {"result": "success", "data": data}
 
 
 def _iso(value: float) -> str:
