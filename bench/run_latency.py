@@ -1,9 +1,11 @@
 """Per-run latency of 3- and 10-node no-LLM workflows: the in-process engine, then HTTP → NATS → SSE.
 
-Prints p50/p99 and runs/s at 1, 10 and 100 concurrent clients, and the per-hop split of the
-streaming path (gateway accept → orchestrator step, taken from the run log). Run from the
-repository root: ``make bench`` (or ``uv run python bench/run_latency.py --runs 500``). Figures
-depend on the machine; compare them only with figures taken on the same one.
+Prints, for 1, 10 and 100 concurrent clients: runs/s, p50/p99 of the whole run and of the first SSE
+event, the CPU time each process spent per run (less sensitive to a loaded machine than wall
+time), and the orchestrator's hops taken from the stream's own timestamps: inbox publish →
+orchestrator step → run events stored. Run from the repository root: ``make bench`` (or
+``uv run python bench/run_latency.py --runs 500``). Figures depend on the machine; compare them only
+with figures taken on the same one, and read them with the load average printed beside them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -22,7 +25,9 @@ import nats
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from proc_stats import cpu_seconds, load_average  # noqa: E402
 from riverflow.contracts import subjects  # noqa: E402
 from riverflow.contracts.events.v1 import parse_inbox_event  # noqa: E402
 from riverflow.engine import run_in_process  # noqa: E402
@@ -37,12 +42,16 @@ WORKFLOWS = {
 }
 
 
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 def _report(label: str, samples_ms: list[float], wall_s: float) -> None:
-    samples = sorted(samples_ms)
-    p = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
     print(
-        f"{label:<44} n={len(samples):<5} p50={p(0.50):8.3f} ms  p99={p(0.99):8.3f} ms  "
-        f"mean={statistics.fmean(samples):8.3f} ms  {len(samples) / wall_s:9.1f} runs/s",
+        f"{label:<44} n={len(samples_ms):<5} p50={pct(samples_ms, 0.50):8.3f} ms  "
+        f"p99={pct(samples_ms, 0.99):8.3f} ms  mean={statistics.fmean(samples_ms):8.3f} ms  "
+        f"{len(samples_ms) / wall_s:9.1f} runs/s",
         flush=True,
     )
 
@@ -60,8 +69,18 @@ def bench_engine(label: str, path: Path, runs: int) -> None:
     _report(f"in-process engine, {label}", samples, time.perf_counter() - start)
 
 
-async def _one_streaming_run(client: httpx.AsyncClient, key: str, i: int, run_ids: list[str]) -> float:
+@dataclass
+class Batch:
+    """What one load level measured."""
+
+    total_ms: list[float] = field(default_factory=list)
+    first_event_ms: list[float] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+
+
+async def _one_streaming_run(client: httpx.AsyncClient, key: str, i: int, batch: Batch | None) -> None:
     t0 = time.perf_counter()
+    first = None
     async with client.stream(
         "POST",
         "/v1/workflows/run",
@@ -71,69 +90,113 @@ async def _one_streaming_run(client: httpx.AsyncClient, key: str, i: int, run_id
         last = ""
         async for line in response.aiter_lines():
             if line.startswith("data: "):
+                if first is None:
+                    first = time.perf_counter()
                 last = line
+    done = time.perf_counter()
     assert '"workflow_finished"' in last and '"succeeded"' in last, last
-    run_ids.append(json.loads(last[len("data: ") :])["workflow_run_id"])
-    return (time.perf_counter() - t0) * 1000
+    if batch is not None:
+        batch.total_ms.append((done - t0) * 1000)
+        batch.first_event_ms.append(((first or done) - t0) * 1000)
+        batch.run_ids.append(json.loads(last[len("data: ") :])["workflow_run_id"])
 
 
-async def bench_http(label: str, base_url: str, key: str, runs: int, concurrency: int) -> list[str]:
+async def bench_http(base_url: str, key: str, runs: int, concurrency: int) -> tuple[Batch, float]:
+    """``runs`` streaming runs by ``concurrency`` clients; the batch and its wall time in seconds."""
     limits = httpx.Limits(max_connections=concurrency + 4)
-    run_ids: list[str] = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+    batch = Batch()
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
         for i in range(5):
-            await _one_streaming_run(client, key, i, [])
-        samples: list[float] = []
+            await _one_streaming_run(client, key, i, None)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(runs):
             queue.put_nowait(i)
 
         async def worker() -> None:
             while not queue.empty():
-                samples.append(await _one_streaming_run(client, key, queue.get_nowait(), run_ids))
+                await _one_streaming_run(client, key, queue.get_nowait(), batch)
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        _report(f"HTTP -> NATS -> SSE, {label}, {concurrency} clients", samples, time.perf_counter() - start)
-    return run_ids
+        return batch, time.perf_counter() - start
 
 
-async def report_hops(nats_url: str, run_ids: list[str]) -> None:
-    """Gateway accept → orchestrator step, from the logged RunRequested (``at`` → ``processed_at``)."""
+async def hops(nats_url: str, run_ids: list[str]) -> dict[str, list[float]]:
+    """Per orchestrator step, from the logged inbox events and the stream timestamps (ms).
+
+    ``queue``: inbox publish (``at``) → the step starts (``processed_at``); ``step``: step start →
+    its last run event stored; ``hop``: inbox publish → the step's last run event stored. A step's
+    run events are those stored after its log entry and before the next one.
+    """
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    hops: list[float] = []
-    for run_id in run_ids[:200]:
-        (first,) = (await read_subject(js, subjects.RUN_LOG_STREAM, subjects.run_log(run_id)))[:1]
-        event = parse_inbox_event(first.data or b"")
-        hops.append(((event.processed_at or event.at) - event.at) * 1000)
+    found: dict[str, list[float]] = {"queue": [], "step": [], "hop": []}
+    for run_id in run_ids:
+        log = await read_subject(js, subjects.RUN_LOG_STREAM, subjects.run_log(run_id))
+        events = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
+        stored = [e.time.timestamp() for e in events if e.time is not None]
+        logged = [m.time.timestamp() for m in log if m.time is not None]
+        for i, message in enumerate(log):
+            event = parse_inbox_event(message.data or b"")
+            until = logged[i + 1] if i + 1 < len(logged) else float("inf")
+            mine = [t for t in stored if logged[i] <= t < until]
+            if not mine or event.processed_at is None:
+                continue
+            found["queue"].append((event.processed_at - event.at) * 1000)
+            found["step"].append((max(mine) - event.processed_at) * 1000)
+            found["hop"].append((max(mine) - event.at) * 1000)
     await nc.close()
-    hops.sort()
-    print(
-        f"{'  hop: gateway accept -> orchestrator step':<44} n={len(hops):<5} "
-        f"p50={hops[len(hops) // 2]:8.3f} ms  p99={hops[min(len(hops) - 1, int(0.99 * len(hops)))]:8.3f} ms"
+    return found
+
+
+def _line(label: str, samples: list[float]) -> str:
+    return (
+        f"{label:<44} n={len(samples):<5} p50={pct(samples, 0.5):8.3f} ms  p99={pct(samples, 0.99):8.3f} ms"
     )
+
+
+def run_level(
+    platform: Platform, server: NatsServerProcess, label: str, key: str, runs: int, clients: int
+) -> None:
+    pids = {name: service.proc.pid for name, service in platform.services.items() if service.proc is not None}
+    pids["nats-server"] = server.pid or 0
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    client_before = time.process_time()
+    batch, wall = asyncio.run(bench_http(platform.base_url, key, runs, clients))
+    cpu = {name: (cpu_seconds(pid) - before[name]) * 1000 / runs for name, pid in pids.items()}
+    cpu["bench client"] = (time.process_time() - client_before) * 1000 / runs
+    print(f"HTTP -> NATS -> SSE, {label}, {clients} clients ({load_average()})")
+    _report("  whole run", batch.total_ms, wall)
+    print(_line("  first SSE event", batch.first_event_ms))
+    print("  CPU per run: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu.items()))
+    found = asyncio.run(hops(server.url, batch.run_ids[:200]))
+    print(_line("  hop: inbox publish -> events stored", found["hop"]))
+    print(_line("    queue: inbox publish -> step starts", found["queue"]))
+    print(_line("    step: step starts -> events stored", found["step"]), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 10, 100])
+    parser.add_argument("--workflows", nargs="*", default=list(WORKFLOWS), choices=list(WORKFLOWS))
+    parser.add_argument("--skip-engine", action="store_true", help="only the HTTP path")
     args = parser.parse_args()
 
-    for label, path in WORKFLOWS.items():
-        bench_engine(label, path, args.runs * 5)
+    print(f"bench/run_latency.py, {load_average()}")
+    if not args.skip_engine:
+        for label in args.workflows:
+            bench_engine(label, WORKFLOWS[label], args.runs * 5)
     with tempfile.TemporaryDirectory() as tmp, NatsServerProcess(Path(tmp) / "nats") as server:
         platform = Platform(server.url, Path(tmp))
         platform.start("gateway")
         platform.start("orchestrator")
         try:
-            platform.wait_for_gateway()
-            for label, path in WORKFLOWS.items():
-                key = platform.import_app(path)["api_key"]
-                for concurrency in args.concurrency:
-                    run_ids = asyncio.run(bench_http(label, platform.base_url, key, args.runs, concurrency))
-                    asyncio.run(report_hops(server.url, run_ids))
+            platform.wait_for_gateway(timeout=600)
+            for label in args.workflows:
+                key = platform.import_app(WORKFLOWS[label])["api_key"]
+                for clients in args.concurrency:
+                    run_level(platform, server, label, key, args.runs, clients)
         finally:
             platform.stop_all()
 

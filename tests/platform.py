@@ -19,8 +19,9 @@ __all__ = ["ServiceProcess", "Platform"]
 class ServiceProcess:
     """One service child process; its output goes to ``<log_dir>/<name>.log``."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
-        self.name, self.env, self.log_path = name, env, log_dir / f"{name}.log"
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, label: str | None = None) -> None:
+        """``label`` names a replica (``orchestrator-2``): its log file and its ``Platform.services`` key."""
+        self.name, self.env, self.log_path = name, env, log_dir / f"{label or name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServiceProcess:
@@ -73,9 +74,10 @@ class Platform:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
-    def start(self, name: str) -> ServiceProcess:
-        service = ServiceProcess(name, self.env, self.work_dir).start()
-        self.services[name] = service
+    def start(self, name: str, label: str | None = None) -> ServiceProcess:
+        """Start service ``name``; a ``label`` starts one more replica of it under that key."""
+        service = ServiceProcess(name, self.env, self.work_dir, label).start()
+        self.services[label or name] = service
         return service
 
     def wait_for_gateway(self, timeout: float = 30.0) -> None:

@@ -59,17 +59,31 @@ class RunRecorder:
         self._done: OrderedDict[str, None] = OrderedDict()
         self._waiters: dict[str, asyncio.Event] = {}
         self._remembered = remembered
+        # Runs seen in progress: a node_finished only needs the run's id and app, which never
+        # change, so a run's later nodes skip re-reading it. Forgotten at the terminal event.
+        self._running: OrderedDict[str, RunRecord] = OrderedDict()
 
     async def handle(self, event: RunEvent) -> None:
         if event.event == "node_finished":
-            run = await self._store.get_run_any(event.run_id)
+            run = await self._running_run(event.run_id)
             if run is not None:  # events of runs this gateway's database does not know are not ours
                 await self._store.save_node_execution(
                     node_execution(run, event.data, float(event.created_at))
                 )
         elif event.is_terminal:
+            self._running.pop(event.run_id, None)
             await self._finish(event)
             self._mark_done(event.run_id)
+
+    async def _running_run(self, run_id: str) -> RunRecord | None:
+        run = self._running.get(run_id)
+        if run is None:
+            run = await self._store.get_run_any(run_id)
+            if run is not None:
+                self._running[run_id] = run
+                while len(self._running) > self._remembered:
+                    self._running.popitem(last=False)
+        return run
 
     async def wait(self, run_id: str, timeout: float) -> bool:
         """True once the run's terminal event was recorded (False after ``timeout``)."""

@@ -133,6 +133,8 @@ class RunAdvancer:
         if events:
             await self._outbox.emit(events)
         if tasks:
+            # After the events are stored: a task's result, applied by any replica, can only
+            # produce events that come after this step's in the run's stream.
             await self._outbox.dispatch(tasks)
         return any(e.event == "workflow_finished" for e in events)
 

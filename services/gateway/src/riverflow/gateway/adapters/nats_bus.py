@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from faststream.nats import NatsBroker
+from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -157,14 +158,36 @@ class NatsRunBus:
                     log.exception("run events: fetch failed")
                     await asyncio.sleep(0.5)
                     continue
-                for msg in messages:  # in stream order: node events before the run's end
-                    try:
-                        await handler(RunEvent.model_validate_json(msg.data))
-                    except Exception:
-                        log.exception("run events: handler failed; redelivering")
-                        await msg.nak(delay=1.0)
-                    else:
-                        await msg.ack()
+                try:
+                    await _handle_batch(messages, handler)
+                except Exception:  # an ack lost with the connection: JetStream redelivers
+                    log.exception("run events: acknowledging failed")
         finally:
             with contextlib.suppress(Exception):
                 await psub.unsubscribe()  # type: ignore[attr-defined]
+
+
+async def _handle_batch(messages: list[Msg], handler: EventHandler) -> None:
+    """One fetched batch: each run's events in stream order (node events before the run's end),
+    different runs at once, so one run's database writes do not hold up every other run's."""
+    by_run: dict[str, list[tuple[Msg, RunEvent | None]]] = {}
+    for msg in messages:
+        try:
+            event: RunEvent | None = RunEvent.model_validate_json(msg.data)
+        except ValueError:
+            event = None  # malformed: nak'ed below, like a failed handler
+        by_run.setdefault(event.run_id if event is not None else "", []).append((msg, event))
+    await asyncio.gather(*(_handle_run(items, handler) for items in by_run.values()))
+
+
+async def _handle_run(items: list[tuple[Msg, RunEvent | None]], handler: EventHandler) -> None:
+    for msg, event in items:
+        try:
+            if event is None:
+                raise ValueError(f"not a RunEvent: {msg.data[:200]!r}")
+            await handler(event)
+        except Exception:
+            log.exception("run events: handler failed; redelivering")
+            await msg.nak(delay=1.0)
+        else:
+            await msg.ack()

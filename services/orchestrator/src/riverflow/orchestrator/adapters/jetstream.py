@@ -74,10 +74,15 @@ class JetStreamRunOutbox:
         )
 
     async def dispatch(self, tasks: list[DispatchNodeTask]) -> None:
-        for command in tasks:
-            await self._broker.publish(
-                command.task,
-                command.subject,
-                headers={Header.MSG_ID.value: command.task.idempotency_key},
-                stream=subjects.NODE_TASKS_STREAM,
+        # Parallel branches dispatch several tasks at once: their acks are awaited together.
+        await asyncio.gather(
+            *(
+                self._broker.publish(
+                    command.task,
+                    command.subject,
+                    headers={Header.MSG_ID.value: command.task.idempotency_key},
+                    stream=subjects.NODE_TASKS_STREAM,
+                )
+                for command in tasks
             )
+        )
