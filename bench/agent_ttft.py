@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,10 +32,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 
+from mock_process import mock_model  # noqa: E402
 from riverflow.contracts import subjects  # noqa: E402
 from riverflow.contracts.events.v1 import NodeTaskChunk, parse_inbox_event  # noqa: E402
 from riverflow.mockllm import MockControl  # noqa: E402
-from riverflow.runtime.nats_server import NatsServerProcess, free_port  # noqa: E402
+from riverflow.runtime.nats_server import NatsServerProcess  # noqa: E402
 from riverflow.runtime.streams import read_subject  # noqa: E402
 
 from tests.platform import Platform  # noqa: E402
@@ -153,36 +151,6 @@ async def first_token_hops(
     return agent, bus, out
 
 
-@contextlib.contextmanager
-def mock_process(token_latency_ms: float) -> Iterator[str]:
-    """The mock in its own process, as a provider would be (not sharing the benchmark's GIL)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "riverflow.mockllm",
-            "--port",
-            str(port),
-            "--token-latency-ms",
-            str(token_latency_ms),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert proc.poll() is None, "the mock model exited"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -192,7 +160,7 @@ def main() -> None:
     args = parser.parse_args()
     if not DSL.is_file():
         sys.exit(f"fixture not found: {DSL}")
-    with tempfile.TemporaryDirectory() as tmp, mock_process(args.token_latency_ms) as base_url:
+    with tempfile.TemporaryDirectory() as tmp, mock_model(args.token_latency_ms) as (base_url, _):
         mock = MockControl(base_url)
         print(f"mock model: {base_url}, {len(QUERY.split())} tokens, {args.token_latency_ms} ms apart")
         direct_ttft, direct_relay = asyncio.run(bench_direct(mock, args.runs))

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class Tally:
     finished: int = 0
     broken: list[str] = field(default_factory=list)  # accepted, stream broke: checked afterwards
     refused: int = 0
+    why: Counter[str] = field(default_factory=Counter)
     failed: list[str] = field(default_factory=list)
 
 
@@ -63,6 +65,7 @@ async def _client(base_url: str, key: str, until: float, tally: Tally, counter: 
                 ) as response:
                     if response.status_code != 200:
                         tally.refused += 1
+                        tally.why[f"HTTP {response.status_code}"] += 1
                         await asyncio.sleep(0.2)
                         continue
                     async for line in response.aiter_lines():
@@ -76,9 +79,10 @@ async def _client(base_url: str, key: str, until: float, tally: Tally, counter: 
                             else:
                                 tally.failed.append(f"{run_id}: {event['data'].get('error')}")
                             run_id = ""
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 if not run_id:
                     tally.refused += 1
+                    tally.why[type(exc).__name__] += 1
                     await asyncio.sleep(0.2)
             if run_id:  # accepted, but the stream ended without the run's end
                 tally.broken.append(run_id)
@@ -135,7 +139,9 @@ def main() -> None:
         f"({load_average()})"
     )
     with tempfile.TemporaryDirectory() as tmp, NatsServerProcess(Path(tmp) / "nats") as server:
-        platform = Platform(server.url, Path(tmp), {"NATS_ACK_WAIT_SECONDS": str(args.ack_wait)})
+        # Every client shares one key: far above a client's fair share, so no rate limit.
+        env = {"NATS_ACK_WAIT_SECONDS": str(args.ack_wait), "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000"}
+        platform = Platform(server.url, Path(tmp), env)
         gateway = platform.start("gateway")
         orchestrators = [
             ServiceProcess("orchestrator", platform.env, Path(tmp)).start() for _ in range(args.orchestrators)
@@ -177,7 +183,7 @@ def main() -> None:
         f"completion rate {succeeded / max(1, accepted):.2%}; "
         f"{succeeded / wall:.1f} runs/s over {wall:.0f} s; "
         f"streams broken by a kill and finished anyway: {late}/{len(tally.broken)}; refused requests "
-        f"{tally.refused}"
+        f"{tally.refused} {dict(tally.why)}"
     )
     for problem in (tally.failed + lost)[:10]:
         print(f"  not succeeded: {problem}")

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -32,45 +29,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 
+from mock_process import mock_model  # noqa: E402
 from proc_stats import cpu_seconds, load_average, peak_rss_mib  # noqa: E402
-from riverflow.runtime.nats_server import NatsServerProcess, free_port  # noqa: E402
+from riverflow.runtime.nats_server import NatsServerProcess  # noqa: E402
 from run_latency import pct  # noqa: E402
 
 from tests.platform import Platform  # noqa: E402
 
 DSL = ROOT.parent / "shared" / "conformance" / "dify-fixtures" / "basic_chatflow.yml"
-
-
-@contextlib.contextmanager
-def mock_model(token_latency_ms: float) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The mock model in its own process, as a provider would be; yields its base URL and process."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "riverflow.mockllm",
-            "--port",
-            str(port),
-            "--token-latency-ms",
-            str(token_latency_ms),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the mock model did not start") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/v1", proc
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 async def model_alone(base_url: str, query: str, calls: int) -> list[float]:
@@ -101,7 +67,7 @@ async def chats(base_url: str, key: str, query: str, count: int) -> tuple[list[f
 
         async def one(i: int) -> None:
             t0 = time.perf_counter()
-            last = ""
+            last, ended = "", False
             try:
                 async with client.stream(
                     "POST",
@@ -115,12 +81,15 @@ async def chats(base_url: str, key: str, query: str, count: int) -> tuple[list[f
                     async for line in response.aiter_lines():
                         if line.startswith("data: "):
                             last = line
+                            ended = ended or line.startswith('data: {"event":"message_end"')
             except httpx.HTTPError as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
                 return
             event = json.loads(last[len("data: ") :]) if last else {}
-            if event.get("event") != "message_end":
-                failures.append(f"ended with {last[:200]}")
+            # A chatflow's stream: ... message_end, then workflow_finished (succeeded).
+            succeeded = event.get("event") == "workflow_finished" and event["data"]["status"] == "succeeded"
+            if not (ended and succeeded):
+                failures.append(f"ended with {last[:300]}")
                 return
             durations.append(time.perf_counter() - t0)
 
@@ -147,7 +116,12 @@ def main() -> None:
         model_s = pct(alone, 0.5)
         print(f"model alone (20 at once): p50 {model_s * 1000:.0f} ms, p99 {pct(alone, 0.99) * 1000:.0f} ms")
         with NatsServerProcess(Path(tmp) / "nats") as server:
-            env = {"AGENT_DEFAULT_MODEL_BASE_URL": mock_url, "AGENT_HEALTH_PORT": "0"}
+            env = {
+                "AGENT_DEFAULT_MODEL_BASE_URL": mock_url,
+                "AGENT_HEALTH_PORT": "0",
+                # One key opens all the chats at once: far above a client's fair share.
+                "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
+            }
             platform = Platform(server.url, Path(tmp), extra_env=env)
             try:
                 for name in ("gateway", "orchestrator", "agent"):

@@ -35,7 +35,7 @@ PYTHON_312 = ("/root/.pyenv/versions/3.12.1/bin/python3.12", "python3.12")
 GRAPHON_SIDE = """
 import json, sys, time
 from graphon.dsl import loads
-from graphon.graph_events.graph import GraphRunSucceededEvent
+from graphon.engine_events.graph import GraphRunSucceededEvent
 
 dsl, runs = open(sys.argv[1], encoding="utf-8").read(), int(sys.argv[2])
 

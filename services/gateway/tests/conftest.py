@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from riverflow.gateway.adapters import sql_models_accounts, sql_models_chat  # noqa: F401 - tables
 from riverflow.gateway.adapters.memory_bus import InMemoryRunBus, TaskExecutor
+from riverflow.gateway.adapters.memory_store import InMemoryStore
 from riverflow.gateway.adapters.sql_database import make_engine, migrate
 from riverflow.gateway.adapters.sql_store import SqlStore
 from riverflow.gateway.app import create_app
@@ -209,3 +210,35 @@ async def gateway(
             async with admin.begin() as conn:
                 await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             await admin.dispose()
+
+
+#: The stores every conformance test runs on: ``pytest.mark.parametrize("store", STORES, indirect=True)``.
+STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[object]:
+    """The store under test (``request.param`` from ``STORES``), migrated and empty."""
+    if request.param == "memory":
+        yield InMemoryStore()
+        return
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+        await migrate(engine)
+        yield SqlStore(engine)
+        await engine.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"gw_test_{uuid.uuid4().hex[:12]}"  # a fresh schema per test: reruns start clean
+    admin = make_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        await migrate(engine)
+        yield SqlStore(engine)
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()

@@ -1,27 +1,16 @@
-"""The stores' MCP servers, the same behaviour in memory and in SQL (migration 0003 on SQLite)."""
+"""The stores' MCP servers: the same behaviour in memory, on SQLite and on PostgreSQL (migration 0003)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
 import pytest
-from riverflow.gateway.adapters.memory_store import InMemoryStore
-from riverflow.gateway.adapters.sql_database import make_engine, migrate
-from riverflow.gateway.adapters.sql_store import SqlStore
 from riverflow.gateway.mcp_records import McpServerRecord, new_server_code
 from riverflow.gateway.records import NewApp
 
+from .conftest import STORES
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def store(request, tmp_path) -> AsyncIterator[object]:
-    if request.param == "memory":
-        yield InMemoryStore()
-        return
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
-    await migrate(engine)
-    yield SqlStore(engine)
-    await engine.dispose()
+pytestmark = pytest.mark.parametrize("store", STORES, indirect=True)
 
 
 async def _server(store, key_hash: str) -> McpServerRecord:

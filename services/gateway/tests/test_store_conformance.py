@@ -4,46 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from riverflow.gateway.adapters.memory_store import InMemoryStore
-from riverflow.gateway.adapters.sql_database import make_engine, migrate
-from riverflow.gateway.adapters.sql_store import SqlStore
 from riverflow.gateway.chat_records import ConversationRecord, FeedbackRecord, FileRecord, MessageRecord
 from riverflow.gateway.records import NewApp, NodeExecutionRecord, RunQuery, RunRecord
-from sqlalchemy import text
 
-pytestmark = pytest.mark.parametrize(
-    "store", ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
+from .conftest import STORES
 
-
-@pytest.fixture
-async def store(request, tmp_path) -> AsyncIterator[object]:
-    if request.param == "memory":
-        yield InMemoryStore()
-        return
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
-        await migrate(engine)
-        yield SqlStore(engine)
-        await engine.dispose()
-        return
-    url = request.getfixturevalue("postgres_url")
-    schema = f"gw_test_{uuid.uuid4().hex[:12]}"  # a fresh schema per test: reruns start clean
-    admin = make_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await migrate(engine)
-        yield SqlStore(engine)
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+pytestmark = pytest.mark.parametrize("store", STORES, indirect=True)
 
 
 def _new_app(workspace_id: str, key_hash: str = "h" * 64, name: str = "echo") -> NewApp:
