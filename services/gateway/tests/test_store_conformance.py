@@ -35,9 +35,10 @@ async def test_create_app_stores_app_published_version_and_key(store) -> None:
     assert (key.type, key.app_id, key.prefix, key.revoked) == ("app", app.id, "app-abcd", False)
     assert await store.get_app(app.id) == app
     assert await store.published_version(app.id) == version
-    assert await store.find_api_key("h" * 64, "app") == key
-    assert await store.find_api_key("h" * 64, "dataset") is None
-    assert await store.find_api_key("x" * 64, "app") is None
+    grant = await store.find_key_grant("h" * 64, "app")
+    assert (grant.key, grant.app, grant.workspace) == (key, app, await store.get_workspace(ws))
+    assert await store.find_key_grant("h" * 64, "dataset") is None
+    assert await store.find_key_grant("x" * 64, "app") is None
     assert [a.id for a in await store.list_apps(ws)] == [app.id]
     assert await store.list_apps(await store.ensure_workspace("other")) == []
 
@@ -61,8 +62,9 @@ async def test_dataset_keys(store) -> None:
     key = await store.create_api_key(
         type="dataset", workspace_id=ws, app_id=None, key_hash="k" * 64, prefix="d"
     )
-    assert await store.find_api_key("k" * 64, "dataset") == key
-    assert await store.find_api_key("k" * 64, "app") is None
+    grant = await store.find_key_grant("k" * 64, "dataset")
+    assert (grant.key, grant.app, grant.workspace) == (key, None, await store.get_workspace(ws))
+    assert await store.find_key_grant("k" * 64, "app") is None
 
 
 async def test_console_tokens(store) -> None:
@@ -124,7 +126,7 @@ async def test_drafts_versions_and_app_lifecycle(store) -> None:
         await store.update_app(app.id, mode="chat")
     assert await store.delete_app(app.id) and not await store.delete_app(app.id)
     assert (await store.get_app(app.id)).status == "deleted" and await store.list_apps(ws) == []
-    assert await store.find_api_key("h" * 64, "app") is None  # its key died with it
+    assert await store.find_key_grant("h" * 64, "app") is None  # its key died with it
     new_app, _, no_key = await store.create_app(NewApp(ws, "keyless", "chat", "", "", "app: {}", None))
     assert no_key is None and await store.list_api_keys(ws, "app", new_app.id) == []
 
@@ -143,7 +145,7 @@ async def test_api_key_listing_and_revocation_are_scoped(store) -> None:
     assert not await store.revoke_api_key(second.id, other_ws, app.id)  # another tenant cannot
     assert not await store.revoke_api_key(dataset.id, ws, app.id)
     assert await store.revoke_api_key(second.id, ws, app.id)
-    assert await store.find_api_key("2" * 64, "app") is None
+    assert await store.find_key_grant("2" * 64, "app") is None
     assert [k.id for k in await store.list_api_keys(ws, "app", app.id)] == [first.id]
 
 

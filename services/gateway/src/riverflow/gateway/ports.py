@@ -26,6 +26,7 @@ from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
     DraftRecord,
+    KeyGrant,
     NewApp,
     NodeExecutionRecord,
     RunQuery,
@@ -131,8 +132,9 @@ class AppStore(Protocol):
     async def create_api_key(
         self, *, type: str, workspace_id: str, app_id: str | None, key_hash: str, prefix: str
     ) -> ApiKeyRecord: ...
-    async def find_api_key(self, key_hash: str, type: str) -> ApiKeyRecord | None:
-        """The live (not revoked) key of that type with that hash."""
+    async def find_key_grant(self, key_hash: str, type: str) -> KeyGrant | None:
+        """The live (not revoked) key of that type with that hash, with its workspace and app (one
+        read: every Service API request starts with it)."""
         ...
 
     async def list_api_keys(self, workspace_id: str, type: str, app_id: str | None) -> list[ApiKeyRecord]: ...

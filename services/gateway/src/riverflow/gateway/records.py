@@ -73,6 +73,15 @@ class ApiKeyRecord:
 
 
 @dataclass(frozen=True)
+class KeyGrant:
+    """A live key and what it opens, read together: its workspace and, for an app key, its app."""
+
+    key: ApiKeyRecord
+    workspace: WorkspaceRecord | None
+    app: AppRecord | None = None
+
+
+@dataclass(frozen=True)
 class NewApp:
     """What an import stores in one transaction: the app, its published version and one app key."""
 

@@ -14,6 +14,7 @@ from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
     DraftRecord,
+    KeyGrant,
     NewApp,
     NodeExecutionRecord,
     RunQuery,
@@ -156,10 +157,11 @@ class InMemoryStore(InMemoryChat, InMemoryAccounts, InMemoryMcpServers):
         self.keys[key.id] = (key_hash, key)
         return key
 
-    async def find_api_key(self, key_hash: str, type: str) -> ApiKeyRecord | None:
+    async def find_key_grant(self, key_hash: str, type: str) -> KeyGrant | None:
         for existing, key in self.keys.values():
             if existing == key_hash and key.type == type and not key.revoked:
-                return key
+                app = self.apps.get(key.app_id) if key.app_id else None
+                return KeyGrant(key, self.workspace_records.get(key.workspace_id), app)
         return None
 
     async def list_api_keys(self, workspace_id: str, type: str, app_id: str | None) -> list[ApiKeyRecord]:

@@ -7,7 +7,8 @@ from typing import Any
 from riverflow.gateway.adapters import sql_models as m
 from riverflow.gateway.adapters.sql_convert import dt, ts
 from riverflow.gateway.records import NodeExecutionRecord, RunQuery, RunRecord
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 __all__ = ["SqlRuns"]
@@ -101,13 +102,13 @@ class SqlRuns:
             )
 
     async def finish_run(self, run: RunRecord) -> None:
-        async with self._session.begin() as session:
-            row = await session.get(m.WorkflowRun, run.id)
-            if row is None:
-                return
-            for name in _RUN_FIELDS:
-                setattr(row, name, getattr(run, name))
-            row.finished_at = dt(run.finished_at)
+        values = {name: getattr(run, name) for name in _RUN_FIELDS}
+        async with self._session.begin() as session:  # one UPDATE: no read first (a hot path)
+            await session.execute(
+                update(m.WorkflowRun)
+                .where(m.WorkflowRun.id == run.id)
+                .values(**values, finished_at=dt(run.finished_at))
+            )
 
     async def get_run(self, app_id: str, run_id: str) -> RunRecord | None:
         run = await self.get_run_any(run_id)
@@ -156,22 +157,31 @@ class SqlRuns:
             return [_run(row) for row in rows], int(total or 0)
 
     async def save_node_execution(self, execution: NodeExecutionRecord) -> None:
+        values = {
+            "run_id": execution.run_id,
+            "app_id": execution.app_id,
+            "node_id": execution.node_id,
+            "node_type": execution.node_type,
+            "title": execution.title,
+            "index": execution.index,
+            "predecessor_node_id": execution.predecessor_node_id,
+            "status": execution.status,
+            "inputs": execution.inputs,
+            "outputs": execution.outputs,
+            "process_data": execution.process_data,
+            "error": execution.error,
+            "elapsed_time": execution.elapsed_time,
+            "execution_metadata": execution.execution_metadata,
+            "created_at": dt(execution.created_at),
+            "finished_at": dt(execution.finished_at),
+        }
         async with self._session.begin() as session:
-            row = await session.get(m.NodeExecution, execution.id)
-            if row is None:
-                row = m.NodeExecution(id=execution.id)
-                session.add(row)
-            row.run_id, row.app_id, row.node_id = execution.run_id, execution.app_id, execution.node_id
-            row.node_type, row.title, row.index = execution.node_type, execution.title, execution.index
-            row.predecessor_node_id, row.status = execution.predecessor_node_id, execution.status
-            row.inputs, row.outputs, row.process_data = (
-                execution.inputs,
-                execution.outputs,
-                execution.process_data,
+            # One upsert (events may arrive twice): no read first, it runs for every finished node.
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(m.NodeExecution).values(id=execution.id, **values)
+            await session.execute(
+                statement.on_conflict_do_update(index_elements=[m.NodeExecution.id], set_=values)
             )
-            row.error, row.elapsed_time = execution.error, execution.elapsed_time
-            row.execution_metadata = execution.execution_metadata
-            row.created_at, row.finished_at = dt(execution.created_at), dt(execution.finished_at)
 
     async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]:
         async with self._session() as session:

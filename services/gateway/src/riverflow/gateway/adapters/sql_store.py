@@ -15,6 +15,7 @@ from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
     DraftRecord,
+    KeyGrant,
     NewApp,
     VersionRecord,
     WorkspaceRecord,
@@ -244,14 +245,24 @@ class SqlStore(SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
             session.add(row)
         return _key(row)
 
-    async def find_api_key(self, key_hash: str, type: str) -> ApiKeyRecord | None:
+    async def find_key_grant(self, key_hash: str, type: str) -> KeyGrant | None:
         async with self._session() as session:
-            row = await session.scalar(
-                select(m.ApiKey).where(
-                    m.ApiKey.key_hash == key_hash, m.ApiKey.type == type, m.ApiKey.revoked.is_(False)
+            found = (
+                await session.execute(
+                    select(m.ApiKey, m.Workspace, m.App)
+                    .outerjoin(m.Workspace, m.Workspace.id == m.ApiKey.workspace_id)
+                    .outerjoin(m.App, m.App.id == m.ApiKey.app_id)
+                    .where(m.ApiKey.key_hash == key_hash, m.ApiKey.type == type, m.ApiKey.revoked.is_(False))
                 )
+            ).first()
+            if found is None:
+                return None
+            key, workspace, app = found
+            return KeyGrant(
+                _key(key),
+                None if workspace is None else _workspace(workspace),
+                None if app is None else _app(app),
             )
-            return None if row is None else _key(row)
 
     async def list_api_keys(self, workspace_id: str, type: str, app_id: str | None) -> list[ApiKeyRecord]:
         async with self._session() as session:

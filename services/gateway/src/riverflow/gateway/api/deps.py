@@ -12,7 +12,7 @@ from riverflow.gateway.credentials import hash_secret
 from riverflow.gateway.errors import ApiError, unauthorized
 from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store, Suggester
 from riverflow.gateway.rate_limit import RateLimiter
-from riverflow.gateway.records import ApiKeyRecord, AppRecord
+from riverflow.gateway.records import ApiKeyRecord, AppRecord, KeyGrant
 from riverflow.gateway.run_recorder import RunRecorder
 from riverflow.gateway.settings import GatewaySettings
 from riverflow.runtime.secret_box import SecretBox
@@ -66,25 +66,23 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def _key(request: Request, type: str) -> ApiKeyRecord:
+async def _grant(request: Request, type: str) -> KeyGrant:
     token = bearer_token(request)
     svc = services(request)
-    key = await svc.store.find_api_key(hash_secret(token), type) if token else None
-    if key is None:
+    grant = await svc.store.find_key_grant(hash_secret(token), type) if token else None
+    if grant is None:
         # An audit trail of refused keys, naming the route and never the key itself.
         log.warning("refused an unknown %s key on %s %s", type, request.method, request.url.path)
         raise unauthorized("Access token is invalid")
-    svc.limiter.check(key.id)
-    workspace = await svc.store.get_workspace(key.workspace_id)
-    if workspace is not None and workspace.status == "archived":
+    svc.limiter.check(grant.key.id)
+    if grant.workspace is not None and grant.workspace.status == "archived":
         raise ApiError(403, "forbidden", "The workspace's status is archived.")
-    return key
+    return grant
 
 
 async def app_from_key(request: Request) -> AppRecord:
     """The app selected by an app key (Service API), with Dify's 401/403 checks and the rate limit."""
-    key = await _key(request, "app")
-    app = await services(request).store.get_app(key.app_id or "")
+    app = (await _grant(request, "app")).app
     if app is None or app.status == "deleted":
         raise ApiError(403, "forbidden", "The app no longer exists.")
     if app.status != "normal":
@@ -96,7 +94,7 @@ async def app_from_key(request: Request) -> AppRecord:
 
 async def dataset_key(request: Request) -> ApiKeyRecord:
     """A dataset key: its workspace is the scope of every Knowledge API call."""
-    return await _key(request, "dataset")
+    return (await _grant(request, "dataset")).key
 
 
 async def json_body(request: Request) -> dict[str, Any]:
