@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
-from riverflow.runtime.nats_server import free_port
+from riverflow.runtime.nats_server import NatsServerProcess, free_port
 
-__all__ = ["ServiceProcess", "Platform"]
+__all__ = ["ServiceProcess", "Platform", "running_platform"]
 
 
 class ServiceProcess:
@@ -109,3 +111,27 @@ class Platform:
     def stop_all(self) -> None:
         for service in self.services.values():
             service.stop()
+
+
+@contextlib.contextmanager
+def running_platform(
+    work: Path,
+    services: Sequence[str] = ("orchestrator",),
+    extra_env: dict[str, str] | None = None,
+    gateway_timeout: float = 600.0,
+) -> Iterator[Platform]:
+    """A nats-server of its own under ``work``, the gateway, then ``services``; all stopped after.
+
+    The gateway starts alone first: on a loaded machine several cold starts at once are slow.
+    """
+    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
+    running = Platform(nats.url, work, extra_env=extra_env)
+    try:
+        running.start("gateway")
+        running.wait_for_gateway(timeout=gateway_timeout)
+        for name in services:
+            running.start(name)
+        yield running
+    finally:
+        running.stop_all()
+        nats.stop()

@@ -14,10 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from riverflow.mockllm import MockConfig, MockControl, MockServer
-from riverflow.runtime.nats_server import NatsServerProcess
 
 from tests.conftest import FIXTURES, sse_events
-from tests.platform import Platform
+from tests.platform import Platform, running_platform
 from tests.run_audit import audit_runs
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
@@ -36,24 +35,15 @@ def mock() -> Iterator[MockControl]:
 def agent_platform(tmp_path_factory: pytest.TempPathFactory, mock: MockControl) -> Iterator[Platform]:
     if not CHATFLOW.is_file():
         pytest.skip(f"conformance fixtures not found at {FIXTURES}")
-    work = tmp_path_factory.mktemp("agent-crash")
-    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
     env = {
         "AGENT_DEFAULT_MODEL_BASE_URL": mock.base_url,
         "AGENT_RETRY_BASE_DELAY_SECONDS": "0.05",
         "AGENT_HEALTH_PORT": "0",
         "NATS_ACK_WAIT_SECONDS": "4",
     }
-    running = Platform(nats.url, work, extra_env=env)
-    try:
-        running.start("gateway")
-        running.wait_for_gateway(timeout=180)
-        running.start("orchestrator")
-        running.start("agent")
+    work = tmp_path_factory.mktemp("agent-crash")
+    with running_platform(work, ("orchestrator", "agent"), env) as running:
         yield running
-    finally:
-        running.stop_all()
-        nats.stop()
 
 
 async def _chat(client: httpx.AsyncClient, key: str, query: str, streaming: asyncio.Event) -> list[dict]:

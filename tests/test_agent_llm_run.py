@@ -15,10 +15,9 @@ from decimal import Decimal
 import httpx
 import pytest
 from riverflow.mockllm import MockConfig, MockControl, MockServer
-from riverflow.runtime.nats_server import NatsServerProcess
 
 from tests.conftest import FIXTURES, sse_events
-from tests.platform import Platform
+from tests.platform import Platform, running_platform
 
 pytestmark = pytest.mark.integration
 
@@ -36,24 +35,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory, mock: MockControl) -> Ite
     if not DSL.is_file():
         pytest.skip(f"conformance fixtures not found at {FIXTURES}")
     work = tmp_path_factory.mktemp("agent-platform")
-    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
     env = {
         "AGENT_DEFAULT_MODEL_BASE_URL": mock.base_url,
         "AGENT_RETRY_BASE_DELAY_SECONDS": "0.05",
         "AGENT_HEALTH_PORT": "0",
         "NATS_ACK_WAIT_SECONDS": "4",
     }
-    running = Platform(nats.url, work, extra_env=env)
-    try:
-        # The gateway first: on a loaded machine three cold starts at once can take a while.
-        running.start("gateway")
-        running.wait_for_gateway(timeout=120)
-        running.start("orchestrator")
-        running.start("agent")
+    with running_platform(work, ("orchestrator", "agent"), env) as running:
         yield running
-    finally:
-        running.stop_all()
-        nats.stop()
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,9 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 from riverflow.mockllm import MockConfig, MockControl, MockServer
-from riverflow.runtime.nats_server import NatsServerProcess
 
 from tests.conftest import FIXTURES
-from tests.platform import Platform
+from tests.platform import Platform, running_platform
 
 pytestmark = pytest.mark.integration
 
@@ -29,19 +28,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     if not FIXTURES.is_dir():
         pytest.skip(f"conformance fixtures not found at {FIXTURES}")
     work = tmp_path_factory.mktemp("mcp-server")
-    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
     with MockServer(MockConfig()) as mock:
         env = {"AGENT_DEFAULT_MODEL_BASE_URL": MockControl(mock.base_url).base_url, "AGENT_HEALTH_PORT": "0"}
-        running = Platform(nats.url, work, extra_env=env)
-        try:
-            running.start("gateway")
-            running.wait_for_gateway(timeout=600)
-            running.start("orchestrator")
-            running.start("agent")
+        with running_platform(work, ("orchestrator", "agent"), env) as running:
             yield running
-        finally:
-            running.stop_all()
-            nats.stop()
 
 
 def _expose(platform: Platform, dsl: Path, **body) -> tuple[dict, str]:

@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 from riverflow.mockllm import MockConfig, MockControl, MockServer
-from riverflow.runtime.nats_server import NatsServerProcess
 
 from tests.conftest import sse_events
-from tests.platform import Platform
+from tests.platform import Platform, running_platform
 
 pytestmark = pytest.mark.integration
 
@@ -37,23 +36,13 @@ USAGE_KEYS = {
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     work = tmp_path_factory.mktemp("model-apps")
-    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
     with MockServer(MockConfig()) as server:
-        mock = MockControl(server.base_url)
-        running = Platform(
-            nats.url,
-            work,
-            extra_env={"AGENT_DEFAULT_MODEL_BASE_URL": mock.base_url, "AGENT_HEALTH_PORT": "0"},
-        )
-        try:
-            running.start("gateway")
-            running.wait_for_gateway(timeout=120)
-            running.start("orchestrator")
-            running.start("agent")
+        env = {
+            "AGENT_DEFAULT_MODEL_BASE_URL": MockControl(server.base_url).base_url,
+            "AGENT_HEALTH_PORT": "0",
+        }
+        with running_platform(work, ("orchestrator", "agent"), env) as running:
             yield running
-        finally:
-            running.stop_all()
-            nats.stop()
 
 
 def _post(platform: Platform, key: str, path: str, body: dict) -> httpx.Response:

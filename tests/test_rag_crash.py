@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from riverflow.runtime.nats_server import NatsServerProcess, free_port
+from riverflow.runtime.nats_server import free_port
 
-from tests.platform import Platform
+from tests.platform import Platform, running_platform
 from tests.run_audit import audit_runs
 from tests.test_rag_workflow import _dsl, _fill
 
@@ -30,7 +30,6 @@ QUERIES = ["when are expenses refunded", "where do vacation requests go"]
 @pytest.fixture(scope="module")
 def rag_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, int]]:
     work = tmp_path_factory.mktemp("rag-crash")
-    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
     grpc_port = free_port()
     env = {
         "RAG_HOST": "127.0.0.1",
@@ -40,16 +39,8 @@ def rag_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pla
         "RAG_EMBEDDING_MODEL": "hashing-256",
         "NATS_ACK_WAIT_SECONDS": "4",
     }
-    running = Platform(nats.url, work, extra_env=env)
-    try:
-        running.start("gateway")
-        running.wait_for_gateway(timeout=180)
-        running.start("orchestrator")
-        running.start("rag")
+    with running_platform(work, ("orchestrator", "rag"), env) as running:
         yield running, grpc_port
-    finally:
-        running.stop_all()
-        nats.stop()
 
 
 def _essence(result: list[dict]) -> list[tuple]:

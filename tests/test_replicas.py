@@ -14,10 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from riverflow.mockllm import MockConfig, MockControl, MockServer
-from riverflow.runtime.nats_server import NatsServerProcess
 
 from tests.conftest import FIXTURES, sse_events
-from tests.platform import Platform
+from tests.platform import Platform, running_platform
 from tests.run_audit import audit_runs
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
@@ -37,23 +36,16 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, mock: MockControl) -> Ite
     if not DSL.is_file():
         pytest.skip(f"conformance fixtures not found at {FIXTURES}")
     work = tmp_path_factory.mktemp("replicas")
-    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
     env = {
         "AGENT_DEFAULT_MODEL_BASE_URL": mock.base_url,
         "AGENT_HEALTH_PORT": "0",
         "NATS_ACK_WAIT_SECONDS": "4",
     }
-    running = Platform(nats.url, work, extra_env=env)
-    try:
-        running.start("gateway")
-        running.wait_for_gateway(timeout=180)
+    with running_platform(work, (), env) as running:
         for name in ("orchestrator", "agent"):
             running.start(name, f"{name}-1")
             running.start(name, f"{name}-2")
         yield running
-    finally:
-        running.stop_all()
-        nats.stop()
 
 
 async def _run(

@@ -13,9 +13,8 @@ import pytest
 from dify_client import Client, errors, models
 from riverflow.agent.suggestions import INSTRUCTION, parse_questions
 from riverflow.mockllm import MockConfig, MockControl, MockServer
-from riverflow.runtime.nats_server import NatsServerProcess
 
-from tests.platform import Platform
+from tests.platform import Platform, running_platform
 
 APPS = Path(__file__).resolve().parents[1] / "services" / "gateway" / "tests" / "apps"
 MARKER = "three most likely questions"  # in the agent's suggestion prompt, never in a chat turn
@@ -59,18 +58,9 @@ def mock() -> Iterator[MockControl]:
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory, mock: MockControl) -> Iterator[Platform]:
     work = tmp_path_factory.mktemp("suggestions")
-    nats = NatsServerProcess(work / "nats", log_file=work / "nats.log").start()
     env = {"AGENT_DEFAULT_MODEL_BASE_URL": mock.base_url, "AGENT_HEALTH_PORT": "0"}
-    running = Platform(nats.url, work, extra_env=env)
-    try:
-        running.start("gateway")
-        running.wait_for_gateway(timeout=600)
-        running.start("orchestrator")
-        running.start("agent")
+    with running_platform(work, ("orchestrator", "agent"), env) as running:
         yield running
-    finally:
-        running.stop_all()
-        nats.stop()
 
 
 def _chat(platform: Platform, key: str, query: str, conversation_id: str = "") -> dict:
