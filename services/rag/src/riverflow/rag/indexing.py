@@ -8,11 +8,26 @@ from typing import Any
 from riverflow.rag.db import ChildChunkRow, DatasetRow, DocumentRow, SegmentRow
 from riverflow.rag.keywords import extract_keywords
 from riverflow.rag.ports import ChunkRecord, Embedder
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["chunk_records", "record_metadata", "ECONOMY_VECTOR"]
+__all__ = ["chunk_records", "document_rows", "record_metadata", "ECONOMY_VECTOR"]
 
 #: Economy datasets have a keyword index only; their chunks carry this placeholder vector.
 ECONOMY_VECTOR = (1.0,)
+
+
+async def document_rows(
+    session: AsyncSession, document_id: str
+) -> tuple[list[SegmentRow], list[ChildChunkRow]]:
+    """A document's segments and child chunks, in position order: what ``chunk_records`` indexes."""
+    segments = await session.scalars(
+        select(SegmentRow).where(SegmentRow.document_id == document_id).order_by(SegmentRow.position)
+    )
+    children = await session.scalars(
+        select(ChildChunkRow).where(ChildChunkRow.document_id == document_id).order_by(ChildChunkRow.position)
+    )
+    return list(segments.all()), list(children.all())
 
 
 def record_metadata(doc: DocumentRow) -> dict[str, Any]:

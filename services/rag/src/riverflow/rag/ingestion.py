@@ -18,12 +18,12 @@ from riverflow.contracts.events.v1.rag import IngestionProgress, IngestionReques
 from riverflow.rag.cleaning import clean_text
 from riverflow.rag.components import RagComponents
 from riverflow.rag.db import ChildChunkRow, DatasetRow, DocumentRow, SegmentRow
-from riverflow.rag.indexing import chunk_records
+from riverflow.rag.indexing import chunk_records, document_rows
 from riverflow.rag.keywords import extract_keywords
 from riverflow.rag.parsing import ParseError, UnsupportedFileType, parse_document
 from riverflow.rag.process_rules import resolve_process_rule
 from riverflow.rag.splitting import SplitChunk
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 __all__ = ["IngestionPipeline", "segment_id", "child_id", "FAILPOINTS"]
 
@@ -185,19 +185,7 @@ class IngestionPipeline:
 
     async def _current_rows(self, doc: DocumentRow) -> tuple[list[SegmentRow], list[ChildChunkRow]]:
         async with self._c.sessions() as session:
-            segments = (
-                await session.scalars(
-                    select(SegmentRow).where(SegmentRow.document_id == doc.id).order_by(SegmentRow.position)
-                )
-            ).all()
-            children = (
-                await session.scalars(
-                    select(ChildChunkRow)
-                    .where(ChildChunkRow.document_id == doc.id)
-                    .order_by(ChildChunkRow.position)
-                )
-            ).all()
-        return list(segments), list(children)
+            return await document_rows(session, doc.id)
 
     def _rows(
         self, doc: DocumentRow, chunks: list[SplitChunk]

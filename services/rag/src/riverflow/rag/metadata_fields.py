@@ -12,10 +12,10 @@ from typing import Any
 
 from riverflow.rag.components import RagComponents
 from riverflow.rag.datasets import load_dataset
-from riverflow.rag.db import ChildChunkRow, DatasetRow, DocumentRow, MetadataFieldRow, SegmentRow
+from riverflow.rag.db import DatasetRow, DocumentRow, MetadataFieldRow
 from riverflow.rag.errors import KnowledgeError, invalid_param
 from riverflow.rag.filters import Condition
-from riverflow.rag.indexing import chunk_records
+from riverflow.rag.indexing import chunk_records, document_rows
 from sqlalchemy import select
 
 __all__ = ["MetadataService", "BUILT_IN_FIELDS", "document_metadata_items"]
@@ -228,22 +228,9 @@ class MetadataService:
             if doc.indexing_status != "completed":
                 continue  # an ingestion in progress reads the new values itself
             async with self._c.sessions() as session:
-                segments = (
-                    await session.scalars(
-                        select(SegmentRow)
-                        .where(SegmentRow.document_id == doc.id)
-                        .order_by(SegmentRow.position)
-                    )
-                ).all()
-                children = (
-                    await session.scalars(
-                        select(ChildChunkRow)
-                        .where(ChildChunkRow.document_id == doc.id)
-                        .order_by(ChildChunkRow.position)
-                    )
-                ).all()
+                segments, children = await document_rows(session, doc.id)
             records = await chunk_records(
-                dataset, doc, list(segments), list(children), embedder, self._c.limits.embed_batch
+                dataset, doc, segments, children, embedder, self._c.limits.embed_batch
             )
             await self._c.store.replace_document(dataset.id, doc.id, records)
 
