@@ -9,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP)/bin/uv)
 SERVICE ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install up test test-fast lint proto bench conformance run clean
+.PHONY: help install up test test-fast lint proto bench conformance run clean studio
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
@@ -20,10 +20,10 @@ $(UV_BOOTSTRAP)/bin/uv:
 install: $(if $(shell command -v uv 2>/dev/null),,$(UV_BOOTSTRAP)/bin/uv) ## Create .venv from uv.lock (hashes checked)
 	$(UV) sync --frozen
 
-up: install ## Start the whole platform on embedded defaults (NATS, gateway on 127.0.0.1:5001, all services)
+up: install studio/dist/index.html ## Start the whole platform on embedded defaults (NATS, gateway on 127.0.0.1:5001, all services)
 	$(UV) run --frozen riverflow up
 
-test: install ## Run every test (unit, integration with real nats-server, PostgreSQL where it answers)
+test: install studio/dist/index.html ## Run every test (unit, integration with real nats-server, PostgreSQL where it answers)
 	$(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 test-fast: install ## Unit tests only (no real processes)
@@ -44,6 +44,16 @@ bench: install ## Run the benchmarks (they print their figures)
 
 run: install ## Run one service against NATS_URL: make run SERVICE=gateway
 	$(UV) run --frozen python -m riverflow.$(SERVICE)
+
+# The studio (browser app at /studio) is built when missing; without npm the platform runs without it.
+studio/dist/index.html:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd studio && npm ci --no-audit --no-fund && npm run build; \
+	else echo "riverflow: npm not found, the studio at /studio is not built (install Node.js 20.19+)"; fi
+
+studio: ## Rebuild the studio (studio/dist) from the locked packages
+	rm -rf studio/dist
+	$(MAKE) studio/dist/index.html
 
 clean: ## Remove the venv and the embedded platform's data
 	rm -rf .venv .riverflow

@@ -145,6 +145,7 @@ def _banner(env: dict[str, str], data_dir: Path, mock_url: str | None) -> None:
     print(
         "\nRiverflow is up.\n"
         f"  gateway      {base}  (Dify Service API under {base}/v1)\n"
+        f"  studio       {base}/studio/\n"
         f"  NATS         {env['NATS_URL']}\n"
         f"  models       {model}\n"
         f"  console key  {data_dir / 'console-token'}\n"

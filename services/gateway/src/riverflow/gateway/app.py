@@ -39,6 +39,7 @@ from riverflow.gateway.rate_limit import RateLimiter
 from riverflow.gateway.run_recorder import RunRecorder
 from riverflow.gateway.secret_key import load_secret_box
 from riverflow.gateway.settings import GatewaySettings
+from riverflow.gateway.studio_static import mount_studio
 
 __all__ = ["create_app"]
 
@@ -134,6 +135,8 @@ def create_app(
         if getattr(svc.bus, "is_connected", True):
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready"}, status_code=503)
+
+    mount_studio(app)  # the browser studio at /studio, after every API route
 
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes

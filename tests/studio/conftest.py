@@ -1,0 +1,99 @@
+"""Browser tests of the studio: Debian's Chromium driven by the Python playwright package (no browser
+download) against a gateway + orchestrator started for the test, serving the built ``studio/dist``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.platform import Platform
+
+REPO = Path(__file__).resolve().parents[2]
+STUDIO = REPO / "studio"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM_CANDIDATES = (Path("/usr/bin/chromium"), Path("/usr/lib/chromium/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium() -> Path | None:
+    return next((p for p in CHROMIUM_CANDIDATES if p.exists()), None)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium; installed with apt when missing and possible, skipped only when impossible."""
+    found = _chromium()
+    if found is None and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=False, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=env, check=False, timeout=1200)
+        found = _chromium()
+    if found is None:
+        pytest.skip("chromium is not installed at /usr/bin/chromium and apt-get could not install it")
+    return found
+
+
+@pytest.fixture(scope="session")
+def studio_dist() -> Path:
+    """The built studio; built here (npm ci && npm run build) when missing."""
+    dist = STUDIO / "dist"
+    if not (dist / "index.html").is_file():
+        if shutil.which("npm") is None:
+            pytest.skip("studio/dist is not built and npm is not installed to build it")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=STUDIO, check=True, timeout=1200)
+        subprocess.run(["npm", "run", "build"], cwd=STUDIO, check=True, timeout=600)
+    return dist
+
+
+@pytest.fixture
+def studio_platform(nats_url: str, tmp_path: Path, studio_dist: Path) -> Iterator[Platform]:
+    running = Platform(nats_url, tmp_path, {"GATEWAY_STUDIO_DIST": str(studio_dist)})
+    running.start("gateway")
+    running.start("orchestrator")
+    running.wait_for_gateway()
+    yield running
+    running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(chromium_path), headless=True, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+class ConsoleErrors(list[str]):
+    """Console errors and uncaught page errors seen during a test."""
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[tuple[object, ConsoleErrors]]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    opened = context.new_page()
+    opened.set_default_timeout(120_000)  # a shared, loaded CI machine; no step is timed
+    errors = ConsoleErrors()
+    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    opened.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    yield opened, errors
+    context.close()
+
+
+def screenshot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
