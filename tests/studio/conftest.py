@@ -68,8 +68,10 @@ def studio_platform(nats_url: str, tmp_path: Path, studio_dist: Path) -> Iterato
     running.stop_all()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: Path) -> Iterator[object]:
+    """One browser for the studio tests, closed when they end: the sync API holds an event loop on
+    this thread while it runs, and the asyncio tests that follow need the thread's loop free."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
