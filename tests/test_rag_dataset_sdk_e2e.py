@@ -18,7 +18,7 @@ from tests.rag_platform import DOCUMENTS, dataset_key, rag_platform, wait_until,
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
-STATES = ["waiting", "parsing", "splitting", "indexing", "completed"]
+STATES = ["waiting", "parsing", "cleaning", "splitting", "indexing", "completed"]  # Dify's order
 #: A distinctive query per chunk: (query, file, line) — the line must rank first in every mode.
 QUERIES = [
     ("basalt lava from shield volcanoes", "volcanoes.pdf", 0),
