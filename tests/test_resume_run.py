@@ -11,7 +11,6 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import sse_events
+from tests.http_upstream import serve_json
 from tests.platform import Platform
 
 pytestmark = pytest.mark.integration
@@ -36,26 +36,13 @@ class _Upstream:
 def upstream() -> Iterator[tuple[str, _Upstream]]:
     state = _Upstream()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
+    def respond(path: str) -> tuple[int, dict[str, Any]]:
+        state.hits[path] += 1
+        ok = path == "/first" or state.fixed
+        return (200 if ok else 500), {"path": path, "ok": ok}
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            state.hits[self.path] += 1
-            ok = self.path == "/first" or state.fixed
-            reply = json.dumps({"path": self.path, "ok": ok}).encode()
-            self.send_response(200 if ok else 500)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", state
-    server.shutdown()
-    server.server_close()
+    with serve_json(respond) as base:
+        yield base, state
 
 
 @pytest.fixture

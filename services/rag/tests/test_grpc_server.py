@@ -1,4 +1,4 @@
-"""The rag gRPC server's health services (the Knowledge/Retrieval API is in test_knowledge_grpc.py)."""
+"""The rag gRPC server's health services (the Knowledge/Retrieval API: test_knowledge_*grpc.py)."""
 
 from __future__ import annotations
 

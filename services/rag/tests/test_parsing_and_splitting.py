@@ -12,7 +12,7 @@ from riverflow.rag.parsing import ParseError, UnsupportedFileType, parse_documen
 from riverflow.rag.process_rules import resolve_process_rule
 from riverflow.rag.splitting import Segmentation, TextChunker
 
-from .test_knowledge_grpc import docx_bytes, pdf_bytes
+from .knowledge_calls import docx_bytes, pdf_bytes
 
 
 @pytest.fixture(scope="module")
