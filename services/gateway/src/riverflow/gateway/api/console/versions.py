@@ -31,11 +31,27 @@ def _version_body(version: VersionRecord) -> dict[str, Any]:
     }
 
 
+def _graph(definition: Any) -> dict[str, Any] | None:
+    """The DSL's graph as written (None for chat and completion apps)."""
+    return definition.raw.get("workflow", {}).get("graph") if definition.graph is not None else None
+
+
 async def _draft(svc: Any, app: AppRecord) -> tuple[str, float]:
     draft = await svc.store.get_draft(app.id)
     if draft is None:
         raise ApiError(404, "draft_workflow_not_exist", "Draft not found.")
     return draft.dsl, draft.updated_at
+
+
+async def _version(
+    svc: Any, request: Request, app_id: str, version_id: str, user: ConsoleUser
+) -> tuple[AppRecord, VersionRecord]:
+    """The app and one of its versions; 404 when either is not the caller's."""
+    app = await workspace_app(request, app_id, user)
+    version = await svc.store.get_version(app.id, version_id)
+    if version is None:
+        raise ApiError(404, "not_found", "Version not found.")
+    return app, version
 
 
 async def _save(svc: Any, app: AppRecord, text: str) -> dict[str, Any]:
@@ -53,9 +69,8 @@ async def get_draft(app_id: str, request: Request, user: Viewer, svc: ServicesDe
     app = await workspace_app(request, app_id, user)
     text, updated_at = await _draft(svc, app)
     definition = parse_dsl(text)
-    graph = definition.raw.get("workflow", {}).get("graph") if definition.graph is not None else None
     return {
-        "graph": graph,
+        "graph": _graph(definition),
         "features": definition.features,
         "environment_variables": definition.environment_variables,
         "conversation_variables": definition.conversation_variables,
@@ -109,15 +124,22 @@ async def list_versions(app_id: str, request: Request, user: Viewer, svc: Servic
     }
 
 
+@router.get("/apps/{app_id}/workflows/{version_id}", summary="A published version with its graph")
+async def get_version(
+    app_id: str, version_id: str, request: Request, user: Viewer, svc: ServicesDep
+) -> dict[str, Any]:
+    """The version's graph as the draft endpoint returns it (the studio diffs two versions with it)."""
+    _, version = await _version(svc, request, app_id, version_id, user)
+    definition = parse_dsl(version.dsl)
+    return {**_version_body(version), "graph": _graph(definition), "features": definition.features}
+
+
 @router.post(
     "/apps/{app_id}/workflows/{version_id}/restore", summary="Copy a published version into the draft"
 )
 async def restore(
     app_id: str, version_id: str, request: Request, user: Editor, svc: ServicesDep
 ) -> dict[str, Any]:
-    app = await workspace_app(request, app_id, user)
-    version = await svc.store.get_version(app.id, version_id)
-    if version is None:
-        raise ApiError(404, "not_found", "Version not found.")
+    app, version = await _version(svc, request, app_id, version_id, user)
     draft = await svc.store.save_draft(app.id, version.dsl)
     return {"result": "success", "updated_at": int(draft.updated_at)}
