@@ -8,7 +8,9 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.platform import Platform
@@ -99,3 +101,38 @@ def page(browser: object) -> Iterator[tuple[object, ConsoleErrors]]:
 def screenshot(page: object, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def console(platform: Platform, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """A console API call (``path`` below /console/api) with the platform's console token."""
+    headers = {"Authorization": f"Bearer {platform.CONSOLE_TOKEN}"}
+    return httpx.request(
+        method, f"{platform.base_url}/console/api{path}", headers=headers, timeout=30, **kwargs
+    )
+
+
+def drag(page: Any, source: Any, target: Any) -> None:
+    """A real pointer drag between two elements' centres (mouse down, moves, mouse up)."""
+    a, b = source.bounding_box(), target.bounding_box()
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=12)
+    page.mouse.up()
+
+
+def sign_in(
+    page: Any, platform: Platform, email: str, role: str = "editor", password: str = "studio-pass-123"
+) -> None:
+    """Add a member with ``role`` to the workspace and sign in as them on the sign-in page."""
+    created = console(
+        platform,
+        "POST",
+        "/workspaces/current/members",
+        json={"email": email, "password": password, "role": role},
+    )
+    assert created.status_code == 201, created.text
+    page.goto(f"{platform.base_url}/studio/signin")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/studio/apps")

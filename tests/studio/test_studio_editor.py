@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.platform import Platform
-from tests.studio.conftest import screenshot
+from tests.studio.conftest import console, drag, screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -22,26 +21,10 @@ FIXTURE = "conditional_hello_branching_workflow.yml"
 START, IF_ELSE, END_TRUE, END_FALSE = "1754154032319", "1754217359748", "1754154034161", "1754217363584"
 
 
-def _console(platform: Platform, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {platform.CONSOLE_TOKEN}"}
-    return httpx.request(
-        method, f"{platform.base_url}/console/api{path}", headers=headers, timeout=30, **kwargs
-    )
-
-
-def _drag(page: Any, source: Any, target: Any) -> None:
-    """A real pointer drag between two handles (mouse down, moves, mouse up)."""
-    a, b = source.bounding_box(), target.bounding_box()
-    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=12)
-    page.mouse.up()
-
-
 def test_sign_in_import_edit_run_publish(studio_platform: Platform, page: Any, fixtures_dir: Path) -> None:
     page, errors = page
     base = studio_platform.base_url
-    created = _console(
+    created = console(
         studio_platform,
         "POST",
         "/workspaces/current/members",
@@ -107,12 +90,12 @@ def test_sign_in_import_edit_run_publish(studio_platform: Platform, page: Any, f
     page.mouse.down()
     page.mouse.move(box["x"] + 60, box["y"] + 260, steps=8)
     page.mouse.up()
-    _drag(
+    drag(
         page,
         if_else.locator(".react-flow__handle[data-handleid='false']"),
         template.locator(".react-flow__handle.target"),
     )
-    _drag(
+    drag(
         page,
         template.locator(".react-flow__handle.source"),
         page.get_by_test_id(f"node-{END_FALSE}").locator(".react-flow__handle.target"),
@@ -136,7 +119,7 @@ def test_sign_in_import_edit_run_publish(studio_platform: Platform, page: Any, f
 
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_test_id("save-state").filter(has_text="Draft saved").wait_for()
-    draft = _console(studio_platform, "GET", f"/apps/{app_id}/workflows/draft").json()
+    draft = console(studio_platform, "GET", f"/apps/{app_id}/workflows/draft").json()
     graph = draft["graph"]
     assert len(graph["nodes"]) == 5
     saved = next(n for n in graph["nodes"] if n["id"] == template_id)
@@ -163,10 +146,10 @@ def test_sign_in_import_edit_run_publish(studio_platform: Platform, page: Any, f
     screenshot(page, "05-run-overlay")
 
     # Publish adds a version.
-    before = len(_console(studio_platform, "GET", f"/apps/{app_id}/workflows").json()["items"])
+    before = len(console(studio_platform, "GET", f"/apps/{app_id}/workflows").json()["items"])
     page.get_by_role("button", name="Publish", exact=True).click()
     page.get_by_test_id("save-state").filter(has_text="Published version").wait_for()
-    assert len(_console(studio_platform, "GET", f"/apps/{app_id}/workflows").json()["items"]) == before + 1
+    assert len(console(studio_platform, "GET", f"/apps/{app_id}/workflows").json()["items"]) == before + 1
     page.get_by_role("button", name="Versions").click()
     versions = page.locator("[data-version]")
     versions.nth(before).wait_for()  # the list is fetched when the panel opens

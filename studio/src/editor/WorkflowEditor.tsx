@@ -15,6 +15,7 @@ import { Link, useParams } from 'react-router'
 import { consoleApi } from '../api/client'
 import type { App, Draft } from '../api/types'
 import { extras, publish, saveDraft } from './actions'
+import { BlockPalette, useBlockDrop } from './BlockPalette'
 import { BlockSelector } from './BlockSelector'
 import { useDoc } from './docStore'
 import { fromDify } from './graph'
@@ -51,6 +52,7 @@ function Canvas({ viewport }: { viewport?: { x: number; y: number; zoom: number 
   const minimap = useUi((s) => s.minimap)
   const rf = useReactFlow()
   const large = nodes.length > LARGE
+  const { onDragOver, onDrop } = useBlockDrop()
 
   const relative = useCallback(
     (point: { x: number; y: number }, parentId?: string) => {
@@ -89,6 +91,8 @@ function Canvas({ viewport }: { viewport?: { x: number; y: number; zoom: number 
       onEdgesChange={onEdgesChange}
       onConnect={(c) => void useDoc.getState().connect(c)}
       onConnectEnd={onConnectEnd}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
       onNodeClick={(_, node) => useUi.getState().openPanel(node.id)}
       onPaneClick={() => useUi.getState().openPanel(null)}
       onlyRenderVisibleElements={large}
@@ -189,6 +193,7 @@ function EditorBody({ app, draft }: { app: App; draft: Draft }) {
     <div className="flex h-screen flex-col">
       <Toolbar app={app} />
       <div className="relative flex flex-1 overflow-hidden">
+        <BlockPalette />
         <div className="flex-1" data-testid="canvas">
           <Canvas viewport={draft.graph?.viewport} />
         </div>

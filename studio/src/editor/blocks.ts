@@ -387,7 +387,15 @@ const FALLBACK: Block = {
 
 export const BLOCK_BY_TYPE: ReadonlyMap<string, Block> = new Map(BLOCKS.map((b) => [b.type, b]))
 export const ADDABLE_BLOCKS = BLOCKS.filter((b) => b.addable)
+export const BLOCK_GROUPS = ['Basics', 'Knowledge & models', 'Logic', 'Transform', 'Tools'] as const
 export const CONTAINER_TYPES = new Set(['iteration', 'loop'])
+
+/** The blocks that may be added at the top level (`parentType` undefined) or inside a container. */
+export function blocksAllowedIn(parentType?: string): Block[] {
+  return ADDABLE_BLOCKS.filter((b) =>
+    parentType ? !CONTAINER_TYPES.has(b.type) && (b.type !== 'loop-end' || parentType === 'loop') : b.type !== 'loop-end',
+  )
+}
 export const ListIcon = ListTree
 
 export function blockOf(type: string): Block {

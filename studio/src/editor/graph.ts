@@ -20,14 +20,15 @@ function parentsFirst<T extends { id: string; parentId?: string }>(nodes: T[]): 
 
 export function fromDify(graph: DifyGraph | null, extras: Map<string, Record<string, unknown>>) {
   extras.clear()
-  const nodes: FlowNode[] = parentsFirst(graph?.nodes ?? []).map((n: DifyNode) => {
+  const nodes: FlowNode[] = parentsFirst(graph?.nodes ?? []).map((n: DifyNode, i) => {
     const { id, type, data, position, width, height, parentId, zIndex, ...rest } = n
     extras.set(id, rest)
     const node: FlowNode = {
       id,
       type: type ?? 'custom',
       data: data as NodeData,
-      position: { x: Number(position?.x ?? 0), y: Number(position?.y ?? 0) },
+      // A node saved without a position (the gateway's blank apps) is put in a row, not on top of the others.
+      position: position ? { x: Number(position.x ?? 0), y: Number(position.y ?? 0) } : { x: i * 320, y: 0 },
       zIndex,
     }
     if (parentId) {

@@ -2,6 +2,7 @@
 import { Handle, type NodeProps, Position, useStore } from '@xyflow/react'
 import { Play } from 'lucide-react'
 import { memo } from 'react'
+import { BlockIcon } from '../BlockIcon'
 import { blockOf, CONTAINER_TYPES, hasTarget, sourceHandles } from '../blocks'
 import type { FlowNode } from '../graph'
 import { useRunStore } from '../runStore'
@@ -40,7 +41,6 @@ function WorkflowNodeView({ id, data, selected, width, height }: NodeProps<FlowN
   const run = useRunStore((s) => s.nodes[id])
   const lod = useStore(zoomedOut)
   const block = blockOf(data.type)
-  const Icon = block.icon
   const handles = sourceHandles(data)
   const container = CONTAINER_TYPES.has(data.type)
   const branching = handles.length > 1 || (handles[0] && handles[0].id !== 'source')
@@ -56,9 +56,7 @@ function WorkflowNodeView({ id, data, selected, width, height }: NodeProps<FlowN
     <div className={classes} style={style} data-node-type={data.type} data-testid={`node-${id}`}>
       {hasTarget(data.type) ? <Handle type="target" position={Position.Left} id="target" /> : null}
       <div className="rf-node-header">
-        <span className="rf-node-icon" style={{ background: block.color }}>
-          <Icon size={14} color="white" />
-        </span>
+        <BlockIcon block={block} />
         <span className="rf-node-title">{data.title || block.title}</span>
       </div>
       {!lod && text ? <div className="rf-node-summary">{text}</div> : null}

@@ -138,7 +138,8 @@ export function Rows<T>({
           </button>
         </div>
       ))}
-      <button type="button" className="btn-ghost text-xs" onClick={onAdd}>
+      {/* named by its own text, not by the Field label around it */}
+      <button type="button" className="btn-ghost text-xs" onClick={onAdd} aria-label={addLabel}>
         + {addLabel}
       </button>
     </div>
