@@ -58,6 +58,11 @@ export interface Version {
   created_at: number
 }
 
+/** One published version with its graph (GET /apps/{id}/workflows/{version_id}). */
+export interface VersionDetail extends Version {
+  graph: DifyGraph | null
+}
+
 export interface ApiKey {
   id: string
   type: string

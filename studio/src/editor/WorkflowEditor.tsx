@@ -10,7 +10,7 @@ import {
   useReactFlow,
 } from '@xyflow/react'
 import { ArrowLeft, History, LayoutGrid, Map as MapIcon, Play, Plus, Redo2, Save, Send, Undo2 } from 'lucide-react'
-import { useCallback, useEffect, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { consoleApi } from '../api/client'
 import type { App, Draft } from '../api/types'
@@ -18,7 +18,8 @@ import { extras, publish, saveDraft } from './actions'
 import { BlockPalette, useBlockDrop } from './BlockPalette'
 import { BlockSelector } from './BlockSelector'
 import { useDoc } from './docStore'
-import { fromDify } from './graph'
+import type { DiffSide } from './DiffView'
+import { fromDify, toDify } from './graph'
 import { CustomEdge } from './nodes/CustomEdge'
 import { NoteNode, StartMarker, WorkflowNode } from './nodes/WorkflowNode'
 import { NodePanel } from './panel/NodePanel'
@@ -34,6 +35,7 @@ const nodeTypes = {
   'custom-note': NoteNode,
 }
 const edgeTypes = { custom: CustomEdge }
+const DiffView = lazy(() => import('./DiffView'))
 const LARGE = 300
 
 function ReadyMark() {
@@ -118,6 +120,7 @@ function Toolbar({ app }: { app: App }) {
   const rf = useReactFlow()
   const [message, setMessage] = useState('')
   const [versions, setVersions] = useState(false)
+  const [diff, setDiff] = useState<{ base: DiffSide; target: DiffSide } | null>(null)
 
   const addBlock = () => {
     const { x, y, zoom } = rf.getViewport()
@@ -151,6 +154,7 @@ function Toolbar({ app }: { app: App }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (diff) return // the diff view is read-only
       const mod = e.ctrlKey || e.metaKey
       const typing = (e.target as HTMLElement)?.closest('input, textarea, select, .cm-editor')
       if (mod && e.key.toLowerCase() === 's') { e.preventDefault(); void save(); return }
@@ -182,7 +186,16 @@ function Toolbar({ app }: { app: App }) {
         <button type="button" className="btn" onClick={() => void doPublish()}><Send size={14} /> Publish</button>
         <button type="button" className="btn-primary" onClick={() => useUi.getState().setRunPanel(true)}><Play size={14} /> Run</button>
       </div>
-      {versions ? <Versions appId={app.id} onClose={() => setVersions(false)} onRestored={() => window.location.reload()} /> : null}
+      {versions ? (
+        <Versions appId={app.id} onClose={() => setVersions(false)} onRestored={() => window.location.reload()}
+          onCompare={(base, target) => { setVersions(false); setDiff({ base, target }) }}
+          draftGraph={() => { const { nodes, edges } = useDoc.getState(); return toDify(nodes, edges, extras, rf.getViewport()) }} />
+      ) : null}
+      {diff ? (
+        <Suspense fallback={null}>
+          <DiffView base={diff.base} target={diff.target} onClose={() => setDiff(null)} />
+        </Suspense>
+      ) : null}
     </header>
   )
 }

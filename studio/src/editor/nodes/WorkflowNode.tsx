@@ -36,14 +36,33 @@ function summary(data: FlowNode['data']): string {
   }
 }
 
+/** One source handle per branch (labelled, the taken branch in bold), or the single plain handle. */
+export function SourceHandles({ data, branch, lod = false, connectable = true }: {
+  data: FlowNode['data']; branch?: string; lod?: boolean; connectable?: boolean
+}) {
+  const handles = sourceHandles(data)
+  const branching = handles.length > 1 || (handles[0] && handles[0].id !== 'source')
+  if (!branching) {
+    return handles.length === 1 ? <Handle type="source" position={Position.Right} id="source" isConnectable={connectable} /> : null
+  }
+  return (
+    <div className="rf-node-branches">
+      {handles.map((h) => (
+        <div key={h.id} className="rf-branch" data-handle={h.id}>
+          <span className={branch === h.id ? 'font-semibold text-emerald-700' : ''}>{lod ? '' : h.label ?? h.id}</span>
+          <Handle type="source" position={Position.Right} id={h.id} className="rf-branch-handle" isConnectable={connectable} />
+        </div>
+      ))}
+    </div>
+  )
+}
+
 function WorkflowNodeView({ id, data, selected, width, height }: NodeProps<FlowNode>) {
   renderCounts[id] = (renderCounts[id] ?? 0) + 1
   const run = useRunStore((s) => s.nodes[id])
   const lod = useStore(zoomedOut)
   const block = blockOf(data.type)
-  const handles = sourceHandles(data)
   const container = CONTAINER_TYPES.has(data.type)
-  const branching = handles.length > 1 || (handles[0] && handles[0].id !== 'source')
   const text = summary(data)
   const classes = [
     'rf-node',
@@ -60,20 +79,7 @@ function WorkflowNodeView({ id, data, selected, width, height }: NodeProps<FlowN
         <span className="rf-node-title">{data.title || block.title}</span>
       </div>
       {!lod && text ? <div className="rf-node-summary">{text}</div> : null}
-      {branching ? (
-        <div className="rf-node-branches">
-          {handles.map((h) => (
-            <div key={h.id} className="rf-branch" data-handle={h.id}>
-              <span className={run?.branch === h.id ? 'font-semibold text-emerald-700' : ''}>
-                {lod ? '' : h.label ?? h.id}
-              </span>
-              <Handle type="source" position={Position.Right} id={h.id} className="rf-branch-handle" />
-            </div>
-          ))}
-        </div>
-      ) : handles.length === 1 ? (
-        <Handle type="source" position={Position.Right} id="source" />
-      ) : null}
+      <SourceHandles data={data} branch={run?.branch} lod={lod} />
       {run && !lod ? <RunBadge run={run} /> : null}
     </div>
   )
