@@ -199,9 +199,9 @@ async def test_runs_by_task_listing_and_node_executions(store) -> None:
         execution_metadata={"usage": {"total_tokens": 3}},
         finished_at=now + 1,
     )
-    await store.save_node_execution(execution)
+    await store.save_run_writes([execution])
     execution.status = "failed"
-    await store.save_node_execution(execution)  # delivered twice: replaced, not duplicated
+    await store.save_run_writes([execution])  # delivered twice: replaced, not duplicated
     start = NodeExecutionRecord(
         id="exec-0",
         run_id=runs[0].id,
@@ -213,10 +213,82 @@ async def test_runs_by_task_listing_and_node_executions(store) -> None:
         status="succeeded",
         created_at=now,
     )
-    await store.save_node_execution(start)
+    await store.save_run_writes([start])
     found = await store.list_node_executions(runs[0].id)
     assert [(e.id, e.status) for e in found] == [("exec-0", "succeeded"), ("exec-1", "failed")]
     assert found[1].outputs == {"text": "ü"} and found[1].execution_metadata == {"usage": {"total_tokens": 3}}
+
+
+async def test_run_writes_of_several_runs_in_one_call(store) -> None:
+    """The recorder's group commit: node executions (one id twice: the last wins) and the ends of
+    several runs in one call; an unknown run's end changes nothing."""
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    now = _now()
+    runs = [
+        RunRecord(
+            id=str(uuid.uuid4()),
+            app_id=app.id,
+            workflow_id=version.id,
+            task_id=f"t{i}",
+            status="running",
+            inputs={},
+            user="u",
+            created_at=now,
+        )
+        for i in range(2)
+    ]
+    for run in runs:
+        await store.create_run(run)
+
+    def execution(run: RunRecord, node: str, status: str) -> NodeExecutionRecord:
+        return NodeExecutionRecord(
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run.id}:{node}")),
+            run_id=run.id,
+            app_id=app.id,
+            node_id=node,
+            node_type="code",
+            title=node,
+            index=1 if node == "a" else 2,
+            status=status,
+            created_at=now,
+        )
+
+    for run in runs:
+        run.status, run.outputs, run.total_steps, run.finished_at = (
+            "succeeded",
+            {"n": run.task_id},
+            2,
+            now + 1,
+        )
+    ghost = RunRecord(
+        id="no-such-run",
+        app_id=app.id,
+        workflow_id=version.id,
+        task_id="t",
+        status="failed",
+        inputs={},
+        user="u",
+        created_at=now,
+        finished_at=now,
+    )
+    await store.save_run_writes(
+        [
+            execution(runs[0], "a", "running"),
+            execution(runs[1], "a", "succeeded"),
+            execution(runs[0], "a", "succeeded"),
+            execution(runs[0], "b", "failed"),
+        ],
+        [runs[0], runs[1], ghost],
+    )
+    first = await store.list_node_executions(runs[0].id)
+    assert [(e.node_id, e.status) for e in first] == [("a", "succeeded"), ("b", "failed")]
+    assert [e.node_id for e in await store.list_node_executions(runs[1].id)] == ["a"]
+    for run in runs:
+        stored = await store.get_run_any(run.id)
+        assert (stored.status, stored.outputs, stored.total_steps) == ("succeeded", {"n": run.task_id}, 2)
+        assert stored.finished_at == pytest.approx(now + 1, abs=1e-3)
+    assert await store.get_run_any("no-such-run") is None
 
 
 async def test_conversations_messages_feedback_files(store) -> None:

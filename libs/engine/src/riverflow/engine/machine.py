@@ -235,7 +235,11 @@ class _Step(StepCore):
         run = scope_of(self.state, scope_id).nodes.get(result.node_id)
         if run is None or run.status != "running" or run.attempt != result.attempt:
             return
-        usage = result.metadata.get("total_tokens") or (result.outputs.get("usage") or {}).get("total_tokens")
+        usage = (
+            result.metadata.get("total_tokens")
+            or (result.metadata.get("usage") or {}).get("total_tokens")  # the agent service's results
+            or (result.outputs.get("usage") or {}).get("total_tokens")
+        )
         if isinstance(usage, int):
             self.state.total_tokens += usage
         if result.status == "succeeded":

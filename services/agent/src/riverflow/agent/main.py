@@ -11,6 +11,7 @@ from riverflow.agent.handlers import make_router
 from riverflow.agent.settings import AgentSettings
 from riverflow.agent.suggestions import make_suggest_router
 from riverflow.agent.task_runner import TaskRunner
+from riverflow.runtime import event_loop
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
 from riverflow.runtime.logs import setup_logging
@@ -72,4 +73,4 @@ async def _run(settings: AgentSettings) -> None:
 
 def main() -> None:
     """Build the settings from the environment and serve until SIGTERM or SIGINT."""
-    asyncio.run(_run(AgentSettings()))
+    event_loop.run(_run(AgentSettings()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunResumeRequested, RunStopRequested
@@ -162,8 +162,12 @@ class RunStore(Protocol):
         """A page of the app's runs, newest first, and the total matching ``query``."""
         ...
 
-    async def save_node_execution(self, execution: NodeExecutionRecord) -> None:
-        """Insert, or replace the one with the same id (events may be delivered twice)."""
+    async def save_run_writes(
+        self, executions: Sequence[NodeExecutionRecord], finished: Sequence[RunRecord] = ()
+    ) -> None:
+        """In one transaction: insert each node execution, or replace the one with the same id
+        (events may be delivered twice), then write each finished run's final fields as
+        ``finish_run`` does. The run recorder batches what concurrent events wrote into one call."""
         ...
 
     async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]: ...

@@ -19,6 +19,7 @@ from riverflow.gateway.agent_thoughts import agent_steps, stored_thoughts
 from riverflow.gateway.ports import Store
 from riverflow.gateway.records import NodeExecutionRecord, RunRecord
 from riverflow.gateway.reply_stream import retriever_resources
+from riverflow.gateway.run_writes import RunWrites
 from riverflow.gateway.runs import finish_record
 from riverflow.gateway.usage import add_usage, empty_usage, node_usage
 
@@ -56,23 +57,24 @@ class RunRecorder:
 
     def __init__(self, store: Store, remembered: int = 10_000) -> None:
         self._store = store
+        self._writes = RunWrites(store)
         self._done: OrderedDict[str, None] = OrderedDict()
         self._waiters: dict[str, asyncio.Event] = {}
         self._remembered = remembered
         # Runs seen in progress: a node_finished only needs the run's id and app, which never
-        # change, so a run's later nodes skip re-reading it. Forgotten at the terminal event.
+        # change, so a run's later nodes (and its workflow_finished) skip re-reading it.
+        # Forgotten at the terminal event.
         self._running: OrderedDict[str, RunRecord] = OrderedDict()
 
     async def handle(self, event: RunEvent) -> None:
         if event.event == "node_finished":
             run = await self._running_run(event.run_id)
             if run is not None:  # events of runs this gateway's database does not know are not ours
-                await self._store.save_node_execution(
+                await self._writes.save_node_execution(
                     node_execution(run, event.data, float(event.created_at))
                 )
         elif event.is_terminal:
-            self._running.pop(event.run_id, None)
-            await self._finish(event)
+            await self._finish(event, self._running.pop(event.run_id, None))
             self._mark_done(event.run_id)
 
     async def _running_run(self, run_id: str) -> RunRecord | None:
@@ -111,14 +113,21 @@ class RunRecorder:
         if waiter is not None:
             waiter.set()
 
-    async def _finish(self, terminal: RunEvent) -> None:
-        run = await self._store.get_run_any(terminal.run_id)
+    async def _finish(self, terminal: RunEvent, seen: RunRecord | None) -> None:
+        # workflow_finished writes every final field whatever was stored; any other end needs the
+        # stored run to tell whether it trails a recorded workflow_finished.
+        run = seen if seen is not None and terminal.event == "workflow_finished" else None
+        run = run or await self._store.get_run_any(terminal.run_id)
         if run is None:
             return
         if run.status != "running" and run.finished_at is not None and terminal.event != "workflow_finished":
             return  # already recorded from its workflow_finished; a trailing error adds nothing
         run = finish_record(run, terminal)
         run.exceptions_count = int(terminal.data.get("exceptions_count") or run.exceptions_count or 0)
+        if run.message_id is None and "total_tokens" in terminal.data:
+            # A workflow's end carries its totals; citations and thoughts belong to messages.
+            await self._writes.finish_run(run)
+            return
         usage, resources, thoughts = empty_usage(), [], []
         for execution in await self._store.list_node_executions(run.id):
             data = {
@@ -140,7 +149,7 @@ class RunRecorder:
                 )
         if not run.total_tokens:  # engines that do not count the nodes' usage themselves
             run.total_tokens = int(usage["total_tokens"])
-        await self._store.finish_run(run)
+        await self._writes.finish_run(run)
         if run.message_id is not None:
             await self._finish_message(run, terminal, usage, resources, thoughts)
 

@@ -9,6 +9,7 @@ from riverflow.orchestrator.adapters.jetstream import JetStreamRunLog, JetStream
 from riverflow.orchestrator.handlers import build_router
 from riverflow.orchestrator.run_advancer import RunAdvancer
 from riverflow.orchestrator.settings import OrchestratorSettings
+from riverflow.runtime import event_loop
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
 from riverflow.runtime.logs import setup_logging
@@ -45,7 +46,7 @@ async def serve(settings: OrchestratorSettings) -> None:
 
 
 def main() -> None:
-    asyncio.run(serve(OrchestratorSettings()))
+    event_loop.run(serve(OrchestratorSettings()))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from riverflow.gateway.adapters.memory_accounts import InMemoryAccounts
@@ -235,8 +236,13 @@ class InMemoryStore(InMemoryChat, InMemoryAccounts, InMemoryMcpServers):
         start = (query.page - 1) * query.limit
         return [_copy(r) for r in runs[start : start + query.limit]], len(runs)
 
-    async def save_node_execution(self, execution: NodeExecutionRecord) -> None:
-        self.executions[execution.id] = _copy(execution)
+    async def save_run_writes(
+        self, executions: Sequence[NodeExecutionRecord], finished: Sequence[RunRecord] = ()
+    ) -> None:
+        for execution in executions:
+            self.executions[execution.id] = _copy(execution)
+        for run in finished:
+            await self.finish_run(run)
 
     async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]:
         found = [_copy(e) for e in self.executions.values() if e.run_id == run_id]

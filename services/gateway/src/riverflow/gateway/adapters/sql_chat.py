@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from riverflow.gateway.adapters import sql_models_chat as c
@@ -22,6 +24,8 @@ __all__ = ["SqlChat", "SORT_FIELDS"]
 
 #: ``sort_by`` values of ``GET /conversations``.
 SORT_FIELDS = {"created_at", "-created_at", "updated_at", "-updated_at"}
+
+_END_USERS_KEPT = 10_000
 
 _MESSAGE_FIELDS = (
     "answer",
@@ -115,8 +119,21 @@ def _after(column: Any, id_column: Any, value: Any, row_id: str, descending: boo
 
 class SqlChat:
     _session: async_sessionmaker[AsyncSession]
+    #: End users by (app id, session id), set up by the store (see ``ensure_end_user``).
+    _end_users: OrderedDict[tuple[str, str], EndUserRecord]
 
     async def ensure_end_user(self, app_id: str, session_id: str) -> EndUserRecord:
+        # Every generate request asks; an end user row never changes once written, so a found
+        # one is kept in process (bounded) and the request skips a database round trip.
+        known = self._end_users.get((app_id, session_id))
+        if known is None:
+            known = await self._load_or_create_end_user(app_id, session_id)
+            self._end_users[(app_id, session_id)] = known
+            while len(self._end_users) > _END_USERS_KEPT:
+                self._end_users.popitem(last=False)
+        return dataclasses.replace(known)
+
+    async def _load_or_create_end_user(self, app_id: str, session_id: str) -> EndUserRecord:
         query = select(c.EndUser).where(c.EndUser.app_id == app_id, c.EndUser.session_id == session_id)
         async with self._session() as session:
             found = await session.scalar(query)

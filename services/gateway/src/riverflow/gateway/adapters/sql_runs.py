@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from riverflow.gateway.adapters import sql_models as m
 from riverflow.gateway.adapters.sql_convert import dt, ts
 from riverflow.gateway.records import NodeExecutionRecord, RunQuery, RunRecord
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import String, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +22,13 @@ _RUN_FIELDS = (
     "total_steps",
     "total_tokens",
     "exceptions_count",
+)
+
+_RUNS = m.WorkflowRun.__table__
+_FINISH = (
+    update(_RUNS)
+    .where(_RUNS.c.id == bindparam("run_id"))
+    .values({name: bindparam(f"v_{name}") for name in (*_RUN_FIELDS, "finished_at")})
 )
 
 
@@ -71,6 +79,28 @@ def _execution(row: m.NodeExecution) -> NodeExecutionRecord:
     )
 
 
+def _execution_row(execution: NodeExecutionRecord) -> dict[str, Any]:
+    return {
+        "id": execution.id,
+        "run_id": execution.run_id,
+        "app_id": execution.app_id,
+        "node_id": execution.node_id,
+        "node_type": execution.node_type,
+        "title": execution.title,
+        "index": execution.index,
+        "predecessor_node_id": execution.predecessor_node_id,
+        "status": execution.status,
+        "inputs": execution.inputs,
+        "outputs": execution.outputs,
+        "process_data": execution.process_data,
+        "error": execution.error,
+        "elapsed_time": execution.elapsed_time,
+        "execution_metadata": execution.execution_metadata,
+        "created_at": dt(execution.created_at),
+        "finished_at": dt(execution.finished_at),
+    }
+
+
 class SqlRuns:
     _session: async_sessionmaker[AsyncSession]
 
@@ -102,13 +132,7 @@ class SqlRuns:
             )
 
     async def finish_run(self, run: RunRecord) -> None:
-        values = {name: getattr(run, name) for name in _RUN_FIELDS}
-        async with self._session.begin() as session:  # one UPDATE: no read first (a hot path)
-            await session.execute(
-                update(m.WorkflowRun)
-                .where(m.WorkflowRun.id == run.id)
-                .values(**values, finished_at=dt(run.finished_at))
-            )
+        await self.save_run_writes((), (run,))
 
     async def get_run(self, app_id: str, run_id: str) -> RunRecord | None:
         run = await self.get_run_any(run_id)
@@ -156,32 +180,31 @@ class SqlRuns:
             )
             return [_run(row) for row in rows], int(total or 0)
 
-    async def save_node_execution(self, execution: NodeExecutionRecord) -> None:
-        values = {
-            "run_id": execution.run_id,
-            "app_id": execution.app_id,
-            "node_id": execution.node_id,
-            "node_type": execution.node_type,
-            "title": execution.title,
-            "index": execution.index,
-            "predecessor_node_id": execution.predecessor_node_id,
-            "status": execution.status,
-            "inputs": execution.inputs,
-            "outputs": execution.outputs,
-            "process_data": execution.process_data,
-            "error": execution.error,
-            "elapsed_time": execution.elapsed_time,
-            "execution_metadata": execution.execution_metadata,
-            "created_at": dt(execution.created_at),
-            "finished_at": dt(execution.finished_at),
-        }
-        async with self._session.begin() as session:
-            # One upsert (events may arrive twice): no read first, it runs for every finished node.
-            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-            statement = dialect.insert(m.NodeExecution).values(id=execution.id, **values)
-            await session.execute(
-                statement.on_conflict_do_update(index_elements=[m.NodeExecution.id], set_=values)
-            )
+    async def save_run_writes(
+        self, executions: Sequence[NodeExecutionRecord], finished: Sequence[RunRecord] = ()
+    ) -> None:
+        async with self._session.begin() as session:  # a hot path: no reads, one statement per kind
+            if executions:
+                # One multi-row upsert (events may arrive twice); the last of one id wins.
+                rows = list({e.id: _execution_row(e) for e in executions}.values())
+                dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+                statement = dialect.insert(m.NodeExecution).values(rows)
+                replaced = {name: statement.excluded[name] for name in rows[0] if name != "id"}
+                await session.execute(
+                    statement.on_conflict_do_update(index_elements=[m.NodeExecution.id], set_=replaced)
+                )
+            if finished:  # one executemany UPDATE; a run that is not stored matches no row
+                await session.execute(
+                    _FINISH,
+                    [
+                        {
+                            "run_id": run.id,
+                            "v_finished_at": dt(run.finished_at),
+                            **{f"v_{name}": getattr(run, name) for name in _RUN_FIELDS},
+                        }
+                        for run in finished
+                    ],
+                )
 
     async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]:
         async with self._session() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from riverflow.gateway.adapters import sql_models as m
@@ -71,6 +72,7 @@ class SqlStore(SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._session = async_sessionmaker(engine, expire_on_commit=False)
+        self._end_users = OrderedDict()
 
     # -- workspaces ---------------------------------------------------------------------------
 
