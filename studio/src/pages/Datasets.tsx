@@ -1,73 +1,46 @@
-/**
- * Knowledge bases through Dify's dataset API (`/v1/datasets`) with a workspace dataset key that the studio
- * creates once and keeps in this browser: list, create, upload a file with progress, indexing status.
- */
+/** Knowledge bases: list, create, upload a file with progress and live indexing status, test retrieval. */
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
-import { consoleApi, errorFrom } from '../api/client'
-import type { ApiKey, Dataset } from '../api/types'
+import { datasetApi, datasetKey, type IndexingStatus, uploadDocument } from '../api/datasets'
+import type { Dataset } from '../api/types'
+import { RetrievalTest } from './RetrievalTest'
 
-const KEY = 'riverflow.dataset-key'
+const FINAL = ['completed', 'error', 'paused']
 
-async function datasetKey(): Promise<string> {
-  const stored = localStorage.getItem(KEY)
-  if (stored) return stored
-  const key = await consoleApi<ApiKey>('/datasets/api-keys', 'POST', { json: {} })
-  localStorage.setItem(KEY, key.token)
-  return key.token
-}
-
-async function datasetApi<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`/v1${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${await datasetKey()}`, 'Content-Type': 'application/json', ...init.headers },
-  })
-  if (response.status === 401) localStorage.removeItem(KEY)
-  if (!response.ok) throw await errorFrom(response)
-  return (await response.json()) as T
-}
-
-/** Upload with progress events (fetch has none for request bodies). */
-function upload(datasetId: string, file: File, token: string, onProgress: (pct: number) => void) {
-  return new Promise<{ batch: string }>((resolve, reject) => {
-    const xhr = new XMLHttpRequest()
-    xhr.open('POST', `/v1/datasets/${datasetId}/document/create-by-file`)
-    xhr.setRequestHeader('Authorization', `Bearer ${token}`)
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(Math.round((e.loaded / e.total) * 100))
-    xhr.onload = () => (xhr.status < 300 ? resolve(JSON.parse(xhr.responseText)) : reject(new Error(xhr.responseText)))
-    xhr.onerror = () => reject(new Error('upload failed'))
-    const form = new FormData()
-    form.append('file', file)
-    form.append('data', JSON.stringify({ indexing_technique: 'high_quality', process_rule: { mode: 'automatic' } }))
-    xhr.send(form)
-  })
+interface DocumentRow {
+  id: string
+  name: string
+  indexing_status: string
+  word_count?: number
 }
 
 function DatasetCard({ dataset }: { dataset: Dataset }) {
   const [progress, setProgress] = useState<number | null>(null)
-  const [status, setStatus] = useState('')
+  const [indexing, setIndexing] = useState<IndexingStatus | null>(null)
+  const [failure, setFailure] = useState('')
   const docs = useQuery({
     queryKey: ['documents', dataset.id],
-    queryFn: () => datasetApi<{ data: { id: string; name: string; indexing_status: string }[] }>(`/datasets/${dataset.id}/documents`),
+    queryFn: () => datasetApi<{ data: DocumentRow[] }>(`/datasets/${dataset.id}/documents`),
   })
   const onFile = async (file: File | undefined) => {
     if (!file) return
     setProgress(0)
+    setIndexing(null)
+    setFailure('')
     try {
-      const { batch } = await upload(dataset.id, file, await datasetKey(), setProgress)
-      for (let i = 0; i < 120; i++) {
-        const { data } = await datasetApi<{ data: { indexing_status: string; completed_segments?: number; total_segments?: number }[] }>(
-          `/datasets/${dataset.id}/documents/${batch}/indexing-status`)
-        const doc = data[0]
-        setStatus(`${doc.indexing_status} ${doc.completed_segments ?? 0}/${doc.total_segments ?? 0}`)
-        if (['completed', 'error', 'paused'].includes(doc.indexing_status)) break
+      const { batch } = await uploadDocument(dataset.id, file, await datasetKey(), setProgress)
+      for (let i = 0; i < 600; i++) {
+        const { data } = await datasetApi<{ data: IndexingStatus[] }>(`/datasets/${dataset.id}/documents/${batch}/indexing-status`)
+        setIndexing(data[0])
+        if (FINAL.includes(data[0].indexing_status)) break
         await new Promise((r) => setTimeout(r, 500))
       }
       await docs.refetch()
     } catch (e) {
-      setStatus(`Upload failed: ${(e as Error).message}`)
+      setFailure(`Upload failed: ${(e as Error).message}`)
     }
   }
+  const status = indexing?.indexing_status
   return (
     <li className="card space-y-2" data-dataset={dataset.name}>
       <div className="flex items-center justify-between">
@@ -80,12 +53,22 @@ function DatasetCard({ dataset }: { dataset: Dataset }) {
       {progress !== null ? (
         <div className="space-y-1 text-xs">
           <progress max={100} value={progress} className="w-full" aria-label="Upload progress" />
-          <span data-testid="indexing-status">{status || `uploading ${progress}%`}</span>
+          <span data-testid="indexing-status" data-status={failure ? 'failed' : status ?? 'uploading'}
+            data-completed-segments={indexing?.completed_segments ?? 0} data-total-segments={indexing?.total_segments ?? 0}>
+            {failure || (indexing
+              ? `${status} · ${indexing.completed_segments ?? 0}/${indexing.total_segments ?? 0} segments${indexing.error ? ` · ${indexing.error}` : ''}`
+              : `uploading ${progress}%`)}
+          </span>
         </div>
       ) : null}
       <ul className="text-xs text-slate-600">
-        {docs.data?.data.map((d) => <li key={d.id}>{d.name} · {d.indexing_status}</li>)}
+        {docs.data?.data.map((d) => (
+          <li key={d.id} data-document={d.name} data-status={d.indexing_status}>
+            {d.name} · {d.indexing_status}{d.word_count !== undefined ? ` · ${d.word_count} characters` : ''}
+          </li>
+        ))}
       </ul>
+      <RetrievalTest datasetId={dataset.id} name={dataset.name} />
     </li>
   )
 }
