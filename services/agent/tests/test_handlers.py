@@ -1,10 +1,14 @@
-"""The node-task handler against FastStream's in-memory broker: chunks and result reach the run inbox."""
+"""The node-task handler on a real nats-server: chunks and result reach the run inbox, in order,
+each with its idempotency id and the task's trace context."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import pytest
 from faststream.nats import JStream, NatsMessage, TestNatsBroker
+from opentelemetry.sdk.trace import TracerProvider
 from riverflow.agent.adapters.jetstream import InboxPublisher
 from riverflow.agent.handlers import make_router
 from riverflow.agent.model_routing import ModelRouter, RouterConfig
@@ -16,6 +20,7 @@ from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskRequested, NodeTaskResult, parse_inbox_event
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.settings import NatsSettings
+from riverflow.runtime.streams import ensure_streams
 
 
 def _task(node_type: str = "llm") -> NodeTaskRequested:
@@ -31,8 +36,8 @@ def _task(node_type: str = "llm") -> NodeTaskRequested:
     )
 
 
-def _broker():
-    broker = make_broker(NatsSettings(), service_name="agent-test")
+def _broker(url: str = "nats://127.0.0.1:4222", tracer_provider: TracerProvider | None = None):
+    broker = make_broker(NatsSettings(url=url), service_name="agent-test", tracer_provider=tracer_provider)
     credentials = InMemoryCredentialStore()
     runner = TaskRunner(
         router=ModelRouter(credentials, RouterConfig(default_base_url="http://mock/v1")),
@@ -52,12 +57,17 @@ def _broker():
     return broker, received
 
 
-async def test_llm_task_publishes_chunks_then_its_result_to_the_run_inbox() -> None:
-    broker, received = _broker()
-    async with TestNatsBroker(broker) as test_broker:
-        await test_broker.publish(
-            _task(), subjects.node_task("agent", "llm"), stream=subjects.NODE_TASKS_STREAM
-        )
+@pytest.mark.integration
+async def test_llm_task_publishes_chunks_then_its_result_to_the_run_inbox(nats_url: str) -> None:
+    broker, received = _broker(nats_url, TracerProvider())
+    async with broker:
+        await ensure_streams(broker.connection.jetstream())
+        await broker.start()
+        await broker.publish(_task(), subjects.node_task("agent", "llm"), stream=subjects.NODE_TASKS_STREAM)
+        for _ in range(200):
+            if len(received) == 3:
+                break
+            await asyncio.sleep(0.05)
 
     events = [e for e, _ in received]
     assert [type(e).__name__ for e in events] == ["NodeTaskChunk", "NodeTaskChunk", "NodeTaskResult"]
@@ -75,6 +85,9 @@ async def test_llm_task_publishes_chunks_then_its_result_to_the_run_inbox() -> N
         "run-1:llm1:2:chunk:1",
         "run-1:llm1:2",
     ]
+    # Every event carries the trace context of the task that produced it.
+    task_traces = {h["traceparent"].split("-")[1] for _, h in received}
+    assert len(task_traces) == 1, [h for _, h in received]
 
 
 async def test_tasks_for_other_services_are_not_taken() -> None:

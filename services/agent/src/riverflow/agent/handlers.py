@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsMessage, NatsRouter, PullSub
+from faststream.nats import JStream, NatsRouter, PullSub
 from nats.js.api import ConsumerConfig
 from riverflow.agent.task_runner import TaskRunner
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import NodeTaskRequested
+from riverflow.runtime.handler_params import Message
 from riverflow.runtime.keepalive import keep_alive
 from riverflow.runtime.settings import NatsSettings
 
@@ -22,7 +23,7 @@ TASKS_DURABLE = "agent"
 _NODE_TASKS = JStream(subjects.NODE_TASKS_STREAM, declare=False)
 
 
-def make_router(nats: NatsSettings, runner: Callable[[], TaskRunner], max_workers: int = 16) -> NatsRouter:
+def make_router(nats: NatsSettings, runner: Callable[[], TaskRunner], max_workers: int = 64) -> NatsRouter:
     """The agent service's NATS routes; ``runner`` gives the task runner once the service is wired."""
     router = NatsRouter()
 
@@ -36,7 +37,7 @@ def make_router(nats: NatsSettings, runner: Callable[[], TaskRunner], max_worker
         # A failed handler is redelivered; REJECT (the default) would drop the task for good.
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def handle_node_task(task: NodeTaskRequested, msg: NatsMessage) -> None:
+    async def handle_node_task(task: NodeTaskRequested, msg: Message) -> None:
         async with keep_alive(msg, max(1.0, nats.ack_wait_seconds / 3)):
             await runner().run(task)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
-from faststream.nats.annotations import NatsBroker as Broker
+from faststream.nats import JStream, NatsBroker, NatsRouter, PullSub
 from nats.js.api import ConsumerConfig
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import NodeTaskRequested, parse_inbox_event
@@ -14,6 +13,7 @@ from riverflow.orchestrator.run_advancer import RunAdvancer
 from riverflow.orchestrator.settings import OrchestratorSettings
 from riverflow.orchestrator.tasks import TaskRegistry, fit_result, result_of
 from riverflow.orchestrator.tasks.wiring import build_task_registry
+from riverflow.runtime.handler_params import Broker, Message
 from riverflow.runtime.keepalive import keep_alive
 
 __all__ = ["build_router"]
@@ -45,7 +45,7 @@ def build_router(
         max_workers=settings.max_workers,
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def on_inbox(msg: NatsMessage) -> None:
+    async def on_inbox(msg: Message) -> None:
         await advancer.handle(parse_inbox_event(msg.body))
 
     tasks = registry if registry is not None else build_task_registry(settings)
@@ -61,7 +61,7 @@ def build_router(
         max_workers=settings.task_workers,
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def on_task(task: NodeTaskRequested, msg: NatsMessage, broker: Broker) -> None:
+    async def on_task(task: NodeTaskRequested, msg: Message, broker: Broker) -> None:
         wait = (task.not_before or 0.0) - time.time()
         if wait > 0:  # a retry's interval: come back when it has passed
             await msg.nack(delay=wait)

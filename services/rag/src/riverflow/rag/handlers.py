@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsMessage, NatsRouter, PullSub
-from faststream.nats.annotations import NatsBroker
+from faststream.nats import JStream, NatsRouter, PullSub
 from nats.js.api import ConsumerConfig
 from riverflow.contracts import rag_subjects, subjects
 from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
@@ -14,6 +13,7 @@ from riverflow.contracts.events.v1.rag import IngestionRequested
 from riverflow.rag.ingestion import IngestionPipeline
 from riverflow.rag.node_task import run_node_task
 from riverflow.rag.retrieval import DatasetRetriever
+from riverflow.runtime.handler_params import Broker, Message
 from riverflow.runtime.settings import NatsSettings
 
 __all__ = ["TASKS_DURABLE", "RETRIEVAL_NODE_TYPES", "make_router", "unsupported_result"]
@@ -62,7 +62,7 @@ def make_router(
         # A failed handler is redelivered; REJECT (the default) would drop the task for good.
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def handle_node_task(task: NodeTaskRequested, broker: NatsBroker) -> None:
+    async def handle_node_task(task: NodeTaskRequested, broker: Broker) -> None:
         if task.node_type in RETRIEVAL_NODE_TYPES:
             result = await run_node_task(task, retriever)
         else:
@@ -87,7 +87,7 @@ def make_router(
         ),
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def handle_ingestion(job: IngestionRequested, msg: NatsMessage) -> None:
+    async def handle_ingestion(job: IngestionRequested, msg: Message) -> None:
         delivered = msg.raw_message.metadata.num_delivered or 1
         # Acked only after the document is indexed (or failed for good): a crash means redelivery.
         await pipeline.run(job, heartbeat=msg.in_progress, final_attempt=delivered >= ingest_max_deliver)

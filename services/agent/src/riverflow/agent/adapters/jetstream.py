@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
+from opentelemetry import propagate
 from riverflow.contracts import subjects
 from riverflow.contracts.credentials import CREDENTIALS_BUCKET, credentials_key
 from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskResult
@@ -112,15 +113,24 @@ class KvCredentialStore:
 
 
 class InboxPublisher:
-    """Publishes to ``run_inbox(run_id)`` with ``Nats-Msg-Id = event_id`` and waits for the stream's ack."""
+    """Publishes to ``run_inbox(run_id)`` with ``Nats-Msg-Id = event_id`` and waits for the stream's ack.
+
+    Results go through the broker (a publish span in the run's trace). Chunks, one per streamed
+    token, go straight to JetStream with only the trace context in their headers: the orchestrator's
+    handling of each stays in the run's trace, without a publish span and FastStream's middleware
+    per token.
+    """
 
     def __init__(self, broker: NatsBroker) -> None:
         self.broker = broker
 
     async def publish(self, event: NodeTaskChunk | NodeTaskResult) -> None:
-        await self.broker.publish(
-            event,
-            subjects.run_inbox(event.run_id),
-            headers={"Nats-Msg-Id": event.event_id},
-            stream=subjects.RUN_INBOX_STREAM,
-        )
+        subject, headers = subjects.run_inbox(event.run_id), {"Nats-Msg-Id": event.event_id}
+        if isinstance(event, NodeTaskChunk):
+            propagate.inject(headers)
+            js = self.broker.connection.jetstream()
+            await js.publish(
+                subject, event.model_dump_json().encode(), stream=subjects.RUN_INBOX_STREAM, headers=headers
+            )
+            return
+        await self.broker.publish(event, subject, headers=headers, stream=subjects.RUN_INBOX_STREAM)

@@ -32,6 +32,16 @@ _FINISH = (
 )
 
 
+def _upsert_execution(dialect: Any) -> Any:
+    statement = dialect.insert(m.NodeExecution)
+    replaced = {c.name: statement.excluded[c.name] for c in m.NodeExecution.__table__.c if c.name != "id"}
+    return statement.on_conflict_do_update(index_elements=[m.NodeExecution.id], set_=replaced)
+
+
+# Built once: one statement shape whatever the batch size, so its compiled form is cached.
+_UPSERT_EXECUTION = {"sqlite": _upsert_execution(sqlite), "postgresql": _upsert_execution(postgresql)}
+
+
 def _run(row: m.WorkflowRun) -> RunRecord:
     return RunRecord(
         id=row.id,
@@ -185,14 +195,9 @@ class SqlRuns:
     ) -> None:
         async with self._session.begin() as session:  # a hot path: no reads, one statement per kind
             if executions:
-                # One multi-row upsert (events may arrive twice); the last of one id wins.
+                # One executemany upsert (events may arrive twice); the last of one id wins.
                 rows = list({e.id: _execution_row(e) for e in executions}.values())
-                dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-                statement = dialect.insert(m.NodeExecution).values(rows)
-                replaced = {name: statement.excluded[name] for name in rows[0] if name != "id"}
-                await session.execute(
-                    statement.on_conflict_do_update(index_elements=[m.NodeExecution.id], set_=replaced)
-                )
+                await session.execute(_UPSERT_EXECUTION[session.bind.dialect.name], rows)
             if finished:  # one executemany UPDATE; a run that is not stored matches no row
                 await session.execute(
                     _FINISH,
