@@ -37,6 +37,12 @@ async def test_create_app_stores_app_published_version_and_key(store) -> None:
     assert await store.published_version(app.id) == version
     grant = await store.find_key_grant("h" * 64, "app")
     assert (grant.key, grant.app, grant.workspace) == (key, app, await store.get_workspace(ws))
+    # The key check also names the app's newest published version (a run needs no other read).
+    assert grant.app.published_version_id == version.id
+    newer = await store.publish(app.id, "app: {name: newer}")
+    assert (await store.find_key_grant("h" * 64, "app")).app.published_version_id == newer.id
+    assert await store.get_version(app.id, newer.id) == newer == await store.published_version(app.id)
+    assert await store.get_version("other-app", newer.id) is None
     assert await store.find_key_grant("h" * 64, "dataset") is None
     assert await store.find_key_grant("x" * 64, "app") is None
     assert [a.id for a in await store.list_apps(ws)] == [app.id]

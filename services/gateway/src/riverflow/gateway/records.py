@@ -31,6 +31,9 @@ class AppRecord:
     status: str = "normal"
     enable_api: bool = True
     updated_at: float | None = None
+    #: The newest published version's id, when the app was read by the key check (``find_key_grant``
+    #: reads it in the same query); None when unknown. Not part of the app's identity.
+    published_version_id: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

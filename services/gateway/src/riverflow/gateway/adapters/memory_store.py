@@ -162,6 +162,9 @@ class InMemoryStore(InMemoryChat, InMemoryAccounts, InMemoryMcpServers):
         for existing, key in self.keys.values():
             if existing == key_hash and key.type == type and not key.revoked:
                 app = self.apps.get(key.app_id) if key.app_id else None
+                if app is not None:
+                    published = await self.published_version(app.id)
+                    app = dataclasses.replace(app, published_version_id=published and published.id)
                 return KeyGrant(key, self.workspace_records.get(key.workspace_id), app)
         return None
 

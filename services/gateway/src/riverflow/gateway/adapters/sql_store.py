@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import OrderedDict
 from typing import Any
@@ -63,6 +64,8 @@ def _workspace(row: m.Workspace) -> WorkspaceRecord:
     return WorkspaceRecord(row.id, row.name, ts(row.created_at), row.status)
 
 
+_VERSIONS_KEPT = 256
+
 _APP_FIELDS = {"name", "description", "icon", "enable_api"}
 
 
@@ -73,6 +76,7 @@ class SqlStore(SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
         self.engine = engine
         self._session = async_sessionmaker(engine, expire_on_commit=False)
         self._end_users = OrderedDict()
+        self._versions: OrderedDict[str, VersionRecord] = OrderedDict()
 
     # -- workspaces ---------------------------------------------------------------------------
 
@@ -182,9 +186,18 @@ class SqlStore(SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
             return None if row is None else _version(row)
 
     async def get_version(self, app_id: str, version_id: str) -> VersionRecord | None:
-        async with self._session() as session:
-            row = await session.get(m.AppVersion, version_id)
-            return None if row is None or row.app_id != app_id else _version(row)
+        # A version never changes once written: the ones read are kept (bounded), so a run of the
+        # published version named by the key check reads no version row.
+        version = self._versions.get(version_id)
+        if version is None:
+            async with self._session() as session:
+                row = await session.get(m.AppVersion, version_id)
+            if row is None:
+                return None
+            version = self._versions[version_id] = _version(row)
+            while len(self._versions) > _VERSIONS_KEPT:
+                self._versions.popitem(last=False)
+        return version if version.app_id == app_id else None
 
     async def list_versions(self, app_id: str) -> list[VersionRecord]:
         async with self._session() as session:
@@ -249,9 +262,16 @@ class SqlStore(SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
 
     async def find_key_grant(self, key_hash: str, type: str) -> KeyGrant | None:
         async with self._session() as session:
+            published = (
+                select(m.AppVersion.id)
+                .where(m.AppVersion.app_id == m.App.id, m.AppVersion.published.is_(True))
+                .order_by(m.AppVersion.version.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
             found = (
                 await session.execute(
-                    select(m.ApiKey, m.Workspace, m.App)
+                    select(m.ApiKey, m.Workspace, m.App, published)
                     .outerjoin(m.Workspace, m.Workspace.id == m.ApiKey.workspace_id)
                     .outerjoin(m.App, m.App.id == m.ApiKey.app_id)
                     .where(m.ApiKey.key_hash == key_hash, m.ApiKey.type == type, m.ApiKey.revoked.is_(False))
@@ -259,11 +279,11 @@ class SqlStore(SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
             ).first()
             if found is None:
                 return None
-            key, workspace, app = found
+            key, workspace, app, published_id = found
             return KeyGrant(
                 _key(key),
                 None if workspace is None else _workspace(workspace),
-                None if app is None else _app(app),
+                None if app is None else dataclasses.replace(_app(app), published_version_id=published_id),
             )
 
     async def list_api_keys(self, workspace_id: str, type: str, app_id: str | None) -> list[ApiKeyRecord]:

@@ -56,7 +56,10 @@ async def published_version(svc: Services, app: AppRecord, version_id: str | Non
         if version is None or not version.published:
             raise ApiError(400, "bad_request", f"Workflow not found with id: {version_id}")
         return version
-    version = await svc.store.published_version(app.id)
+    version = None
+    if app.published_version_id:  # read with the key: the version itself is cached by the store
+        version = await svc.store.get_version(app.id, app.published_version_id)
+    version = version or await svc.store.published_version(app.id)
     if version is None:
         raise ApiError(400, "bad_request", "Workflow not published.")
     return version
