@@ -183,7 +183,8 @@ async def test_update_by_file(kb: Kb) -> None:
     path = f"/{{ds}}/documents/{doc['id']}"
     old = await kb.segments(doc["id"])
     data = {"data": '{"indexing_technique": "high_quality"}'}
-    refused(await kb.call("POST", f"{path}/update-by-file", data=data), 400, "no_file_uploaded")
+    refused(await kb.call("POST", f"{path}/update-by-file", json={"name": "x"}), 400, "no_file_uploaded")
+    refused(await kb.call("POST", f"{path}/update-by-file", files={"file": ("", b"x")}, data=data), 400)
     unsupported = {"file": ("tool.exe", b"MZ\x90\x00binary")}
     refused(
         await kb.call("POST", f"{path}/update-by-file", files=unsupported, data=data),
@@ -195,6 +196,11 @@ async def test_update_by_file(kb: Kb) -> None:
     nowhere = "/{ds}/documents/nope/update-by-file"
     refused(await kb.call("POST", nowhere, files={"file": ("a.txt", b"x")}, data=data), 404, "not_found")
     assert await kb.segments(doc["id"]) == old and (await kb.ok("GET", path))["name"] == "geo"
+
+    # As in Dify, no file changes only the name and settings: nothing is re-indexed.
+    renamed = await kb.ok("POST", f"{path}/update-by-file", data={"data": '{"name": "geography"}'})
+    assert renamed["document"]["id"] == doc["id"] and renamed["document"]["name"] == "geography"
+    assert await kb.segments(doc["id"]) == old
 
     files = {"file": ("lakes.txt", b"Lakes are still water.\n\nPonds are small lakes.")}
     updated = await kb.ok("POST", f"{path}/update-by-file", files=files, data=data)

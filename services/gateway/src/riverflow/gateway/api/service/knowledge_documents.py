@@ -38,15 +38,25 @@ class DocumentIds(BaseModel):
 async def read_upload(request: Request, limit_mb: int) -> tuple[DocumentFile, dict[str, Any]]:
     """The multipart ``file`` and the ``data`` JSON (a plain field, or a part with a filename as some
     clients send it)."""
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+    file, config = await read_form(request, limit_mb)
+    if file is None:
+        raise ApiError(400, "no_file_uploaded", "Please upload your file.")
+    return file, config
+
+
+async def read_form(request: Request, limit_mb: int) -> tuple[DocumentFile | None, dict[str, Any]]:
+    """As ``read_upload``, the file being optional (an update may change only the settings); a form
+    without a file may also come URL-encoded."""
+    kind = request.headers.get("content-type", "").lower()
+    if not kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         raise ApiError(400, "no_file_uploaded", "Please upload your file.")
     form = await request.form()
     if len(form.getlist("file")) > 1:
         raise ApiError(400, "too_many_files", "Only one file is allowed.")
     upload = form.get("file")
-    if not isinstance(upload, UploadFile):
+    if upload is not None and not isinstance(upload, UploadFile):
         raise ApiError(400, "no_file_uploaded", "Please upload your file.")
-    if not upload.filename:
+    if upload is not None and not upload.filename:
         raise ApiError(400, "filename_not_exists_error", "The specified filename does not exist.")
     raw = form.get("data")
     if isinstance(raw, UploadFile):
@@ -57,6 +67,8 @@ async def read_upload(request: Request, limit_mb: int) -> tuple[DocumentFile, di
         raise ApiError(400, "invalid_param", "data must be a JSON object string.", params="data") from None
     if not isinstance(config, dict):
         raise ApiError(400, "invalid_param", "data must be a JSON object string.", params="data")
+    if upload is None:
+        return None, config
     limit = limit_mb * 1024 * 1024
     content = await upload.read(limit + 1)
     if len(content) > limit:
@@ -111,11 +123,14 @@ async def update_by_text(
     )
 
 
-@router.post(f"{_DOC}/update-by-file", summary="Replace a document's file (re-indexed in place)")
+@router.post(
+    f"{_DOC}/update-by-file", summary="Replace a document's file (re-indexed), or only its name and settings"
+)
 async def update_by_file(
     dataset_id: str, document_id: str, request: Request, key: DatasetKeyDep, svc: ServicesDep
 ) -> dict[str, Any]:
-    file, config = await read_upload(request, svc.settings.file_size_limit_mb)
+    # As in Dify, the file is optional: without one only the name and settings change.
+    file, config = await read_form(request, svc.settings.file_size_limit_mb)
     name = config.pop("name", None)
     return await svc.knowledge.update_document(
         key.workspace_id,
