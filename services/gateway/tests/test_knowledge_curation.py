@@ -178,6 +178,14 @@ async def test_update_by_text_replaces_the_segments(kb: Kb) -> None:
     assert hits["records"] and hits["records"][0]["segment"]["content"] == "Deltas grow with silt."
 
 
+async def test_one_dataset_keeps_one_document_form(kb: Kb) -> None:
+    await kb.document("geo")
+    body = {"name": "pc", "text": TEXT, "indexing_technique": "high_quality", **HIERARCHICAL}
+    error = refused(await kb.call("POST", "/{ds}/document/create-by-text", json=body), 400, "invalid_param")
+    assert "text_model" in error["message"]
+    assert [d["name"] for d in (await kb.ok("GET", "/{ds}/documents"))["data"]] == ["geo"]
+
+
 async def test_update_by_file(kb: Kb) -> None:
     doc = await kb.document("geo")
     path = f"/{{ds}}/documents/{doc['id']}"

@@ -182,8 +182,15 @@ class InMemoryKnowledge(InMemoryCuration):
             raise ApiError(
                 400, "invalid_param", "indexing_technique is required.", params="indexing_technique"
             )
-        dataset["indexing_technique"] = technique
         doc_form = config.get("doc_form") or dataset.get("doc_form") or "text_model"
+        if dataset.get("doc_form") and doc_form != dataset["doc_form"]:  # as the rag service refuses it
+            raise ApiError(
+                400,
+                "invalid_param",
+                f"doc_form must be the dataset's ({dataset['doc_form']!r})",
+                params="doc_form",
+            )
+        dataset["indexing_technique"] = technique
         dataset["doc_form"], dataset["data_source_type"] = doc_form, "upload_file"
         now = int(time.time())
         position = 1 + sum(1 for d in self.documents.values() if d["_dataset"] == dataset_id)
