@@ -14,9 +14,11 @@ from riverflow.gateway.adapters.memory_knowledge import InMemoryKnowledge
 from riverflow.gateway.adapters.suggester import InMemorySuggester
 from riverflow.gateway.api.console import apps as console_apps
 from riverflow.gateway.api.console import auth as console_auth
+from riverflow.gateway.api.console import draft_run as console_draft_run
 from riverflow.gateway.api.console import keys as console_keys
 from riverflow.gateway.api.console import mcp as console_mcp
 from riverflow.gateway.api.console import providers as console_providers
+from riverflow.gateway.api.console import run_history as console_run_history
 from riverflow.gateway.api.console import versions as console_versions
 from riverflow.gateway.api.console import workspaces as console_workspaces
 from riverflow.gateway.api.deps import Services
@@ -58,6 +60,8 @@ _ROUTERS = (
     console_workspaces,
     console_apps,
     console_versions,
+    console_draft_run,
+    console_run_history,
     console_keys,
     console_providers,
     console_mcp,

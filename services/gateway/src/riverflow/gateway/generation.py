@@ -73,12 +73,15 @@ async def start(
     query: str | None = None,
     conversation: ConversationRecord | None = None,
     new_conversation_name: str | None = None,
+    created_from: str = "service-api",
 ) -> Generation:
     """Record and publish one run; for chat-family apps also its message and conversation.
 
     ``conversation`` continues one; ``new_conversation_name`` starts one (chat modes only).
+    ``created_from="console"`` is a console account's debug run (of a draft): no end user.
     """
-    end_user = await svc.store.ensure_end_user(app.id, user)
+    console = created_from == "console"
+    end_user = None if console else await svc.store.ensure_end_user(app.id, user)
     now = time.time()
     system: dict[str, Any] = {}
     conversation_variables = None
@@ -112,13 +115,18 @@ async def start(
         inputs,
         user,
         files,
+        "debugger" if console else "service-api",
         dsl=runnable.dsl,
         system=system,
         conversation_variables=conversation_variables,
     )
     conversation_id = conversation.id if conversation is not None else None
     run = new_run_record(
-        request, conversation_id=conversation_id, message_id=message_id, end_user_id=end_user.id
+        request,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        end_user_id=end_user.id if end_user is not None else None,
+        created_from=created_from,
     )
     await svc.store.create_run(run)
     message = None

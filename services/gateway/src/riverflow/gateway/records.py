@@ -160,3 +160,5 @@ class RunQuery:
     user: str | None = None
     page: int = 1
     limit: int = 20
+    #: ``service-api`` or ``console`` runs only (None: both).
+    created_from: str | None = None

@@ -226,6 +226,8 @@ class InMemoryStore(InMemoryChat, InMemoryAccounts, InMemoryMcpServers):
                 return False
             if query.user and run.user != query.user:
                 return False
+            if query.created_from and run.created_from != query.created_from:
+                return False
             if query.created_after is not None and run.created_at < query.created_after:
                 return False
             if query.created_before is not None and run.created_at > query.created_before:

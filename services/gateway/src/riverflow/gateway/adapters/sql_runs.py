@@ -166,6 +166,8 @@ class SqlRuns:
             conditions.append(m.WorkflowRun.status == query.status)
         if query.user:
             conditions.append(m.WorkflowRun.created_by == query.user)
+        if query.created_from:
+            conditions.append(m.WorkflowRun.created_from == query.created_from)
         if query.created_after is not None:
             conditions.append(m.WorkflowRun.created_at >= dt(query.created_after))
         if query.created_before is not None:

@@ -146,6 +146,7 @@ async def workflow_logs(
         user=created_by_end_user_session_id,
         page=page,
         limit=limit,
+        created_from="service-api",  # as in Dify, the console's debug runs are not app logs
     )
     if created_by_account:  # runs started by console accounts are not listed here yet
         return {"page": page, "limit": limit, "total": 0, "has_more": False, "data": []}
