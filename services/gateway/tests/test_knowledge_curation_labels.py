@@ -197,13 +197,24 @@ async def test_built_in_metadata(kb: Kb) -> None:
     built_in = await kb.ok("GET", "/{ds}/metadata/built-in")
     assert set(built_in) == {"fields"} and {f["name"] for f in built_in["fields"]} == BUILT_IN
     assert all(set(f) == {"name", "type"} for f in built_in["fields"])
+    doc = await kb.document("geo", "Rivers.")
+    assert not [m for m in doc["doc_metadata"] or [] if m["id"] == "built-in"]
     assert await kb.ok("POST", "/{ds}/metadata/built-in/enable") == {"result": "success"}
     assert (await kb.ok("GET", "/{ds}/metadata"))["built_in_field_enabled"] is True
     assert (await kb.ok("GET", "/{ds}"))["built_in_field_enabled"] is True
+    # Documents now show the built-in fields with their values (one of them, renamed).
+    shown = (await kb.ok("GET", f"/{{ds}}/documents/{doc['id']}"))["doc_metadata"]
+    values = {m["name"]: m["value"] for m in shown if m["id"] == "built-in"}
+    assert set(values) == BUILT_IN and values["document_name"] == "geo"
+    assert values["upload_date"] == doc["created_at"] and values["source"] == doc["data_source_type"]
+    await kb.ok("POST", f"/{{ds}}/documents/{doc['id']}/update-by-text", json={"name": "geography"})
+    listed = (await kb.ok("GET", "/{ds}/documents"))["data"][0]["doc_metadata"]
+    assert {m["name"]: m["value"] for m in listed}["document_name"] == "geography"
     refused(await kb.call("POST", "/{ds}/metadata/built-in/toggle"), 400)
     assert (await kb.ok("GET", "/{ds}/metadata"))["built_in_field_enabled"] is True
     assert await kb.ok("POST", "/{ds}/metadata/built-in/disable") == {"result": "success"}
     assert (await kb.ok("GET", "/{ds}/metadata"))["built_in_field_enabled"] is False
+    assert not (await kb.ok("GET", f"/{{ds}}/documents/{doc['id']}"))["doc_metadata"]
     refused(await kb.call("POST", "/nope/metadata/built-in/enable"), 404, "not_found")
 
 

@@ -20,7 +20,7 @@ from riverflow.gateway.adapters.knowledge_objects import (
     new_document,
     new_segment,
 )
-from riverflow.gateway.adapters.memory_knowledge_curation import InMemoryCuration
+from riverflow.gateway.adapters.memory_knowledge_curation import BUILT_IN_TYPES, InMemoryCuration
 from riverflow.gateway.errors import ApiError
 from riverflow.gateway.knowledge_port import DocumentFile
 
@@ -74,6 +74,23 @@ class InMemoryKnowledge(InMemoryCuration):
 
     def _public(self, record: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in record.items() if not k.startswith("_")}
+
+    def _document_view(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The document as the API shows it: Dify's built-in metadata added when its dataset enables it."""
+        view = self._public(document)
+        if self.datasets[document["_dataset"]].get("built_in_field_enabled"):
+            built_in = {
+                "document_name": document["name"],
+                "uploader": document["created_by"],
+                "upload_date": document["created_at"],
+                "last_update_date": document.get("updated_at", document["created_at"]),
+                "source": document["data_source_type"],
+            }
+            view["doc_metadata"] = [*(view.get("doc_metadata") or [])] + [
+                {"id": "built-in", "name": name, "type": BUILT_IN_TYPES[name], "value": value}
+                for name, value in built_in.items()
+            ]
+        return view
 
     def _dataset_view(self, dataset: dict[str, Any]) -> dict[str, Any]:
         docs = [d for d in self.documents.values() if d["_dataset"] == dataset["id"]]
@@ -197,7 +214,7 @@ class InMemoryKnowledge(InMemoryCuration):
         document = new_document(dataset_id, name, len(text), doc_form, position, now)
         self.documents[document["id"]] = document
         self._index_text(dataset, document, text, config)
-        return {"document": self._public(document), "batch": document["_batch"]}
+        return {"document": self._document_view(document), "batch": document["_batch"]}
 
     def _decode(self, file: DocumentFile) -> str:
         if not file.filename.lower().endswith(_TEXT_SUFFIXES):
@@ -259,7 +276,7 @@ class InMemoryKnowledge(InMemoryCuration):
         if keyword:
             mine = [d for d in mine if keyword.lower() in d["name"].lower()]
         mine.sort(key=lambda d: -d["position"])
-        return _page([self._public(d) for d in mine], page, limit)
+        return _page([self._document_view(d) for d in mine], page, limit)
 
     async def indexing_status(
         self, workspace_id: str, dataset_id: str, batch: str

@@ -14,7 +14,14 @@ __all__ = ["InMemoryCuration", "STATUS_ACTIONS"]
 
 Json = dict[str, Any]
 STATUS_ACTIONS = ("enable", "disable", "archive", "un_archive")
-_BUILT_IN = ("document_name", "uploader", "upload_date", "last_update_date", "source")
+#: Dify's built-in metadata fields and their types (shown on documents when a dataset enables them).
+BUILT_IN_TYPES = {
+    "document_name": "string",
+    "uploader": "string",
+    "upload_date": "time",
+    "last_update_date": "time",
+    "source": "string",
+}
 _TYPES = ("string", "number", "time")
 
 
@@ -41,6 +48,7 @@ class InMemoryCuration:
         self, workspace_id: str, dataset_id: str, document_id: str, segment_id: str
     ) -> Json | None: ...
     def _public(self, record: Json) -> Json: ...
+    def _document_view(self, document: Json) -> Json: ...
     def _index_text(self, dataset: Json, document: Json, text: str, config: Json) -> None: ...
     def _decode(self, file: DocumentFile) -> str: ...
 
@@ -67,7 +75,7 @@ class InMemoryCuration:
     # -- documents ------------------------------------------------------------------------------------
 
     async def get_document(self, workspace_id: str, dataset_id: str, document_id: str) -> Json:
-        return self._public(self._must_document(workspace_id, dataset_id, document_id))
+        return self._document_view(self._must_document(workspace_id, dataset_id, document_id))
 
     async def get_segment(
         self, workspace_id: str, dataset_id: str, document_id: str, segment_id: str
@@ -111,7 +119,7 @@ class InMemoryCuration:
                 del self.segments[seg_id]
             document["_batch"] = f"{int(time.time())}{uuid.uuid4().int % 10**6:06d}"
             self._index_text(self.datasets[dataset_id], document, current if text is None else text, config)
-        return {"document": self._public(document), "batch": document["_batch"]}
+        return {"document": self._document_view(document), "batch": document["_batch"]}
 
     async def set_documents_status(
         self, workspace_id: str, dataset_id: str, action: str, document_ids: list[str]
@@ -222,7 +230,7 @@ class InMemoryCuration:
 
     def _check_name(self, dataset: Json, name: str, field_id: str = "") -> str:
         name = (name or "").strip()
-        if not name or name in _BUILT_IN or not (name[0].isalpha() or name[0] == "_"):
+        if not name or name in BUILT_IN_TYPES or not (name[0].isalpha() or name[0] == "_"):
             raise _invalid(f"Invalid metadata name {name!r}.")
         if not all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in name) or len(name) > 64:
             raise _invalid(
