@@ -1,4 +1,7 @@
-/** Dify's SSE run stream over POST (EventSource is GET-only): one parsed JSON event per callback. */
+/**
+ * Dify's SSE run stream over POST (EventSource is GET-only): one parsed JSON event per callback. `token` is
+ * an app key (Service API) or the console session (the console's draft run).
+ */
 import { createParser } from 'eventsource-parser'
 import { errorFrom } from './client'
 
@@ -6,14 +9,14 @@ export type RunEvent = { event: string; data?: Record<string, unknown> } & Recor
 
 export async function streamRun(
   path: string,
-  appKey: string,
+  token: string,
   body: unknown,
   onEvent: (event: RunEvent) => void,
   signal?: AbortSignal,
 ): Promise<void> {
   const response = await fetch(path, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${appKey}`, 'Content-Type': 'application/json' },
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
     signal,
   })

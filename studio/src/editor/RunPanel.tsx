@@ -1,10 +1,15 @@
-/** The run panel: the start node's inputs, Run, the run status, outputs and a per-node trace. */
+/**
+ * The run panel: the start node's inputs, Run (the draft, through the console API: nothing is published),
+ * the run status, outputs and a per-node trace with each node's inputs and outputs; and the app's run
+ * history, whose runs open here, replayed on the canvas.
+ */
 import { useReactFlow } from '@xyflow/react'
-import { Play, X } from 'lucide-react'
+import { History, Play, X } from 'lucide-react'
 import { useRef, useState } from 'react'
 import type { App } from '../api/types'
 import { runDraft } from './actions'
 import { useDoc } from './docStore'
+import { RunHistory } from './RunHistory'
 import { useRunStore } from './runStore'
 import { useUi } from './uiStore'
 
@@ -22,6 +27,8 @@ export function RunPanel({ app }: { app: App }) {
   const order = useRunStore((s) => s.order)
   const runs = useRunStore((s) => s.nodes)
   const elapsed = useRunStore((s) => s.elapsed)
+  const replay = useRunStore((s) => s.replay)
+  const [tab, setTab] = useState<'run' | 'history'>('run')
   const titles = new Map(useDoc.getState().nodes.map((n) => [n.id, n.data.title ?? n.data.type]))
 
   const run = () => {
@@ -36,12 +43,18 @@ export function RunPanel({ app }: { app: App }) {
   return (
     <aside className="side-panel" aria-label="Run" data-testid="run-panel">
       <div className="flex items-center justify-between">
-        <span className="font-semibold">Test run</span>
+        <div className="flex gap-1" role="tablist">
+          <button type="button" role="tab" aria-selected={tab === 'run'} className={tab === 'run' ? 'btn' : 'btn-ghost'}
+            onClick={() => setTab('run')}>Test run</button>
+          <button type="button" role="tab" aria-selected={tab === 'history'} className={tab === 'history' ? 'btn' : 'btn-ghost'}
+            onClick={() => setTab('history')}><History size={14} /> Runs</button>
+        </div>
         <button type="button" className="btn-ghost" aria-label="Close run panel" onClick={() => useUi.getState().setRunPanel(false)}>
           <X size={14} />
         </button>
       </div>
-      <p className="text-xs text-slate-500">Runs go through the Service API, which runs the published version: Run saves and publishes the draft first.</p>
+      {tab === 'history' ? <RunHistory appId={app.id} onOpened={() => setTab('run')} /> : <>
+      <p className="text-xs text-slate-500">Run saves the draft and runs it as it is; nothing is published.</p>
       {app.mode === 'advanced-chat' ? (
         <label className="block text-xs">Query
           <input className="input" aria-label="Query" value={query} onChange={(e) => setQuery(e.target.value)} />
@@ -58,6 +71,12 @@ export function RunPanel({ app }: { app: App }) {
       </button>
       {status !== 'idle' ? (
         <div className="space-y-2 text-xs">
+          {replay ? (
+            <div className="rounded bg-sky-50 p-2" data-testid="run-replay" data-run-id={replay.runId}>
+              Replay of the run of {new Date(replay.createdAt * 1000).toLocaleString()} ({replay.version === 'draft' ? 'draft' : `version ${replay.version}`})
+              <NodeIo label="Inputs" value={replay.inputs} />
+            </div>
+          ) : null}
           <div data-testid="run-status" data-status={status}>
             Status: <b>{status}</b>{elapsed !== undefined ? ` in ${elapsed.toFixed(3)}s` : ''}
           </div>
@@ -66,17 +85,35 @@ export function RunPanel({ app }: { app: App }) {
           {outputs ? <pre className="rounded bg-slate-50 p-2" data-testid="run-outputs">{JSON.stringify(outputs, null, 2)}</pre> : null}
           <ol className="space-y-1">
             {order.map((id) => (
-              <li key={id} className="flex justify-between" data-trace-node={id}>
-                <button type="button" className="truncate text-left underline-offset-2 hover:underline"
-                  onClick={() => { useUi.getState().openPanel(id); void rf.fitView({ nodes: [{ id }], duration: 200, maxZoom: 1 }) }}>
-                  {titles.get(id) ?? id}
-                </button>
-                <span>{runs[id]?.status} {runs[id]?.elapsed !== undefined ? `${runs[id].elapsed!.toFixed(3)}s` : ''}</span>
+              <li key={id} data-trace-node={id}>
+                <details>
+                  <summary className="flex cursor-pointer justify-between">
+                    <button type="button" className="truncate text-left underline-offset-2 hover:underline"
+                      onClick={(e) => { e.preventDefault(); useUi.getState().openPanel(id); void rf.fitView({ nodes: [{ id }], duration: 200, maxZoom: 1 }) }}>
+                      {titles.get(id) ?? id}
+                    </button>
+                    <span>{runs[id]?.status} {runs[id]?.elapsed !== undefined ? `${runs[id].elapsed!.toFixed(3)}s` : ''}</span>
+                  </summary>
+                  <NodeIo label="Inputs" value={runs[id]?.inputs} />
+                  <NodeIo label="Outputs" value={runs[id]?.outputs} />
+                  {runs[id]?.error ? <div className="text-red-600">{runs[id].error}</div> : null}
+                </details>
               </li>
             ))}
           </ol>
         </div>
       ) : null}
+      </>}
     </aside>
+  )
+}
+
+function NodeIo({ label, value }: { label: string; value?: Record<string, unknown> | null }) {
+  if (!value) return null
+  return (
+    <div data-io={label.toLowerCase()}>
+      <div className="text-slate-500">{label}</div>
+      <pre className="max-h-48 overflow-auto whitespace-pre-wrap rounded bg-slate-50 p-2">{JSON.stringify(value, null, 2)}</pre>
+    </div>
   )
 }

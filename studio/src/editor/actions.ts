@@ -1,7 +1,7 @@
-/** Editor actions that talk to the gateway: save the draft, publish, run with the live overlay. */
-import { consoleApi } from '../api/client'
+/** Editor actions that talk to the gateway: save the draft, publish, run the draft with the live overlay. */
+import { consoleApi, session } from '../api/client'
 import { streamRun } from '../api/sse'
-import type { ApiKey, App } from '../api/types'
+import type { App } from '../api/types'
 import { useDoc } from './docStore'
 import { toDify } from './graph'
 import { useRunStore } from './runStore'
@@ -19,20 +19,9 @@ export async function publish(appId: string) {
   return consoleApi<{ version: string; id: string }>(`/apps/${appId}/workflows/publish`, 'POST', { json: {} })
 }
 
-const KEY_PREFIX = 'riverflow.app-key.'
-
-/** The studio's own key for an app (created once through the console API, kept in this browser). */
-async function appKey(appId: string, fresh = false): Promise<string> {
-  const stored = localStorage.getItem(KEY_PREFIX + appId)
-  if (stored && !fresh) return stored
-  const key = await consoleApi<ApiKey>(`/apps/${appId}/api-keys`, 'POST', { json: {} })
-  localStorage.setItem(KEY_PREFIX + appId, key.token)
-  return key.token
-}
-
 /**
- * Run the draft: the Service API runs the latest published version, so the draft is saved and published
- * first; the SSE stream then drives the overlay through the run store.
+ * Run the draft as the console's debugger does: the draft is saved, then run through the console API
+ * (nothing is published); the SSE stream drives the overlay through the run store.
  */
 export async function runDraft(app: App, inputs: Record<string, unknown>, query: string,
   viewport: { x: number; y: number; zoom: number }, signal: AbortSignal) {
@@ -40,20 +29,10 @@ export async function runDraft(app: App, inputs: Record<string, unknown>, query:
   run.start(useDoc.getState().edges)
   try {
     await saveDraft(app.id, viewport)
-    await publish(app.id)
     const chat = app.mode === 'advanced-chat'
-    const path = chat ? '/v1/chat-messages' : '/v1/workflows/run'
-    const body = chat
-      ? { query, inputs, response_mode: 'streaming', user: 'studio' }
-      : { inputs, response_mode: 'streaming', user: 'studio' }
-    let key = await appKey(app.id)
-    try {
-      await streamRun(path, key, body, (e) => useRunStore.getState().apply(e), signal)
-    } catch (error) {
-      if ((error as { status?: number }).status !== 401) throw error
-      key = await appKey(app.id, true) // the stored key was revoked
-      await streamRun(path, key, body, (e) => useRunStore.getState().apply(e), signal)
-    }
+    const path = `/console/api/apps/${app.id}/${chat ? 'advanced-chat/' : ''}workflows/draft/run`
+    const body = chat ? { query, inputs } : { inputs }
+    await streamRun(path, session.token() ?? '', body, (e) => useRunStore.getState().apply(e), signal)
   } catch (error) {
     if ((error as Error).name !== 'AbortError') useRunStore.getState().fail((error as Error).message)
   }

@@ -33,6 +33,8 @@ export interface RunState {
   edges: Record<string, 'taken'>
   order: string[]
   events: number
+  /** Set when the state is a recorded run replayed from the history, not a live one. */
+  replay?: { runId: string; createdAt: number; version: string; inputs: Record<string, unknown> }
   start: (edges: FlowEdge[]) => void
   apply: (event: RunEvent) => void
   fail: (message: string) => void
@@ -54,7 +56,7 @@ export const useRunStore = create<RunState>()((set, get) => ({
     incoming = new Map()
     for (const e of edges) incoming.set(e.target, [...(incoming.get(e.target) ?? []), e])
     set({ status: 'running', runId: undefined, error: undefined, elapsed: undefined, outputs: undefined,
-      answer: '', nodes: {}, edges: {}, order: [], events: 0 })
+      answer: '', nodes: {}, edges: {}, order: [], events: 0, replay: undefined })
   },
 
   apply: (event) => {
@@ -134,7 +136,7 @@ export const useRunStore = create<RunState>()((set, get) => ({
   },
 
   fail: (message) => set({ status: 'failed', error: message }),
-  reset: () => set({ status: 'idle', nodes: {}, edges: {}, order: [], answer: '', events: 0 }),
+  reset: () => set({ status: 'idle', nodes: {}, edges: {}, order: [], answer: '', events: 0, replay: undefined }),
 }))
 
 // The browser tests and bench/studio_canvas.py feed events through the same path as the SSE stream.

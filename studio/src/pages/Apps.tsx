@@ -52,8 +52,7 @@ export function Apps() {
     const form = new FormData()
     form.append('file', file)
     try {
-      const app = await consoleApi<App & { api_key: string }>('/apps/import', 'POST', { form })
-      localStorage.setItem(`riverflow.app-key.${app.id}`, app.api_key)
+      const app = await consoleApi<App>('/apps/import', 'POST', { form })
       setNotice(`Imported ${app.name}`)
       await client.invalidateQueries({ queryKey: ['apps'] })
     } catch (e) {
