@@ -267,3 +267,35 @@ async def test_consumed_events_reach_the_handler(bus) -> None:
     # At least once: a re-published duplicate may be delivered again, never an event lost.
     mine = {e.seq: e.event for e in seen if e.run_id == request.run_id}
     assert [mine[seq] for seq in sorted(mine)] == SCRIPT
+
+
+async def test_a_recorded_run_is_announced_to_every_replica(bus, request) -> None:
+    """What one replica recorded reaches the handlers of all (its own included)."""
+    other = bus
+    if isinstance(bus, NatsRunBus):  # a second gateway replica on the same server
+        broker = make_broker(
+            NatsSettings(url=request.getfixturevalue("nats_url")), service_name="gw-2", quiet=True
+        )
+        other = NatsRunBus(broker, recorder_durable=f"test-recorder-{uuid.uuid4().hex[:8]}")
+        await other.start()
+    heard: dict[str, list[str]] = {"here": [], "there": []}
+    both = asyncio.Event()
+
+    def listener(name: str):  # type: ignore[no-untyped-def]
+        def hear(run_id: str) -> None:
+            heard[name].append(run_id)
+            if all(heard.values()):
+                both.set()
+
+        return hear
+
+    try:
+        await bus.on_recorded(listener("here"))
+        await other.on_recorded(listener("there"))
+        await asyncio.sleep(0.1)  # the subscriptions reach the server
+        await other.announce_recorded("run-42")
+        await asyncio.wait_for(both.wait(), 10)
+        assert heard == {"here": ["run-42"], "there": ["run-42"]}
+    finally:
+        if other is not bus:
+            await other.close()

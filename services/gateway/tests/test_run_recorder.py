@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from riverflow.contracts.events.v1 import RunEvent
@@ -117,3 +118,20 @@ async def test_events_of_unknown_runs_are_ignored_and_wait_times_out() -> None:
     await recorder.handle(_event(2, "workflow_finished", {"status": "succeeded"}, run_id="other"))
     assert store.executions == {} and store.runs == {}
     assert not await recorder.wait("never", 0.05)
+
+
+async def test_ends_are_announced_and_an_end_recorded_elsewhere_ends_the_wait() -> None:
+    store = InMemoryStore()
+    await _seed(store)
+    announced: list[str] = []
+
+    async def announce(run_id: str) -> None:
+        announced.append(run_id)
+
+    recorder = RunRecorder(store, announce=announce)
+    waiting = asyncio.create_task(recorder.wait("on-another-replica", 30))
+    await asyncio.sleep(0)
+    recorder.mark_recorded("on-another-replica")  # that replica's announcement
+    assert await waiting and announced == []
+    await recorder.handle(_event(1, "workflow_finished", {"status": "succeeded"}))
+    assert announced == ["r"] and await recorder.wait("r", 0.01)

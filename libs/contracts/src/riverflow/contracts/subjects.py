@@ -9,6 +9,9 @@ Streams (all file-backed; see ARCHITECTURE.md for retention and the idempotency 
 - ``RF_RUN_EVENTS`` (limits): client-facing run events (Dify's stream events),
   ``rf.v1.runs.events.<run_id>``. The gateway relays them as SSE.
 - ``RF_NODE_TASKS`` (work queue): node work for other services, ``rf.v1.tasks.<service>.<node_type>``.
+
+Core NATS (not stored): ``rf.v1.runs.recorded.<run_id>``, a gateway replica's notice that it wrote a
+run's end to the database, so a request waiting on another replica can answer (read-your-writes).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ __all__ = [
     "run_log",
     "run_events",
     "node_task",
+    "RUN_RECORDED_ALL",
+    "run_recorded",
 ]
 
 RUN_INBOX_STREAM = "RF_RUN_INBOX"
@@ -38,6 +43,7 @@ RUN_INBOX_ALL = "rf.v1.runs.inbox.>"
 RUN_LOG_ALL = "rf.v1.runs.log.>"
 RUN_EVENTS_ALL = "rf.v1.runs.events.>"
 NODE_TASKS_ALL = "rf.v1.tasks.>"
+RUN_RECORDED_ALL = "rf.v1.runs.recorded.*"
 
 #: Durable pull consumer shared by every orchestrator replica (replicas split the work).
 ORCHESTRATOR_DURABLE = "orchestrator"
@@ -61,3 +67,8 @@ def run_events(run_id: str) -> str:
 def node_task(service: str, node_type: str) -> str:
     """Subject for a node task executed by ``service`` (``agent``, ``rag``, ``orchestrator``)."""
     return f"rf.v1.tasks.{service}.{node_type}"
+
+
+def run_recorded(run_id: str) -> str:
+    """Subject of the notice that ``run_id``'s end was written to the gateway's database."""
+    return f"rf.v1.runs.recorded.{run_id}"

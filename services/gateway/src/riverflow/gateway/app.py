@@ -89,7 +89,7 @@ def create_app(
         settings=settings,
         store=store,
         bus=bus,
-        recorder=RunRecorder(store),
+        recorder=RunRecorder(store, announce=bus.announce_recorded),
         knowledge=knowledge_backend or InMemoryKnowledge(),
         mirror=mirror or InMemoryCredentialMirror(),
         limiter=RateLimiter(settings.rate_limit_per_minute),
@@ -107,6 +107,7 @@ def create_app(
         await bootstrap_console_token(store, settings.data_dir, configured, log)
         svc.secret_box = load_secret_box(settings, log)
         await bus.start()
+        await bus.on_recorded(svc.recorder.mark_recorded)
         await bus.consume_events(svc.recorder.handle)
         try:
             async with mcp.run():

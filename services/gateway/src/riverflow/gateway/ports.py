@@ -63,6 +63,8 @@ class BusUnavailable(Exception):
 
 #: Called once per run event by ``RunBus.consume_events``; raising means "deliver it again".
 EventHandler = Callable[[RunEvent], Awaitable[None]]
+#: Called with a run id when some gateway replica announced it recorded that run's end.
+RecordedHandler = Callable[[str], None]
 
 
 class RunBus(Protocol):
@@ -100,6 +102,14 @@ class RunBus(Protocol):
     async def consume_events(self, handler: EventHandler) -> None:
         """Deliver every run's events to ``handler`` at least once, surviving gateway restarts
         (the NATS bus uses a durable consumer shared by all gateway replicas)."""
+        ...
+
+    async def announce_recorded(self, run_id: str) -> None:
+        """Tell every gateway replica that ``run_id``'s end is in the database (best effort)."""
+        ...
+
+    async def on_recorded(self, handler: RecordedHandler) -> None:
+        """Call ``handler`` for each ``announce_recorded``, from any replica, from now on."""
         ...
 
 

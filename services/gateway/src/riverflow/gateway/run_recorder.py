@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from riverflow.contracts.events.v1 import RunEvent
@@ -53,10 +54,20 @@ def node_execution(run: RunRecord, data: dict[str, Any], created_at: float) -> N
 
 
 class RunRecorder:
-    """The event handler; ``wait`` lets a request read its own run's writes."""
+    """The event handler; ``wait`` lets a request read its own run's writes.
 
-    def __init__(self, store: Store, remembered: int = 10_000) -> None:
+    Gateway replicas share the recorder's consumer, so the replica that writes a run's end is often
+    not the one holding its request: ``announce`` tells every replica (``mark_recorded``).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        remembered: int = 10_000,
+        announce: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self._store = store
+        self._announce = announce
         self._writes = RunWrites(store)
         self._done: OrderedDict[str, None] = OrderedDict()
         self._waiters: dict[str, asyncio.Event] = {}
@@ -75,7 +86,9 @@ class RunRecorder:
                 )
         elif event.is_terminal:
             await self._finish(event, self._running.pop(event.run_id, None))
-            self._mark_done(event.run_id)
+            self.mark_recorded(event.run_id)
+            if self._announce is not None:
+                await self._announce(event.run_id)
 
     async def _running_run(self, run_id: str) -> RunRecord | None:
         run = self._running.get(run_id)
@@ -105,7 +118,8 @@ class RunRecorder:
         """The run goes on (a resume): ``wait`` waits for its next terminal event again."""
         self._done.pop(run_id, None)
 
-    def _mark_done(self, run_id: str) -> None:
+    def mark_recorded(self, run_id: str) -> None:
+        """The run's end is in the database (written here or by another replica)."""
         self._done[run_id] = None
         while len(self._done) > self._remembered:
             self._done.popitem(last=False)

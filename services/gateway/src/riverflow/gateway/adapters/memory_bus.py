@@ -16,7 +16,7 @@ from riverflow.contracts.events.v1 import (
     RunResumeRequested,
     RunStopRequested,
 )
-from riverflow.gateway.ports import EventHandler
+from riverflow.gateway.ports import EventHandler, RecordedHandler
 
 __all__ = ["InMemoryRunBus", "Step", "TaskExecutor"]
 
@@ -80,6 +80,7 @@ class InMemoryRunBus:
         self._runs: dict[str, _RunLog] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._handlers: list[EventHandler] = []
+        self._recorded_handlers: list[RecordedHandler] = []
         self._deliveries: asyncio.Queue[RunEvent] = asyncio.Queue()
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
@@ -144,6 +145,13 @@ class InMemoryRunBus:
         self._handlers.append(handler)
         if len(self._handlers) == 1:
             self._spawn(self._deliver(), "deliver-run-events")
+
+    async def announce_recorded(self, run_id: str) -> None:
+        for handler in list(self._recorded_handlers):
+            handler(run_id)
+
+    async def on_recorded(self, handler: RecordedHandler) -> None:
+        self._recorded_handlers.append(handler)
 
     async def _deliver(self) -> None:
         while True:

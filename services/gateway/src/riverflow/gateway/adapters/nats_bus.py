@@ -15,7 +15,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunResumeRequested, RunStopRequested
-from riverflow.gateway.ports import BusUnavailable, EventHandler, RunQueueFull
+from riverflow.gateway.ports import BusUnavailable, EventHandler, RecordedHandler, RunQueueFull
 from riverflow.runtime.streams import INBOX_FULL_ERR_CODE, ensure_streams
 
 __all__ = ["NatsRunBus", "RECORDER_DURABLE"]
@@ -124,6 +124,19 @@ class NatsRunBus:
                     return
         finally:
             await sub.unsubscribe()
+
+    async def announce_recorded(self, run_id: str) -> None:
+        # Core NATS, not stored: a waiter that misses it still answers after its timeout.
+        try:
+            await self._broker.connection.publish(subjects.run_recorded(run_id), b"")
+        except (NatsError, OSError) as exc:
+            log.warning("run %s: could not announce its recorded end: %s", run_id, exc)
+
+    async def on_recorded(self, handler: RecordedHandler) -> None:
+        async def deliver(msg: Msg) -> None:
+            handler(msg.subject.rsplit(".", 1)[-1])
+
+        await self._broker.connection.subscribe(subjects.RUN_RECORDED_ALL, cb=deliver)
 
     async def consume_events(self, handler: EventHandler) -> None:
         js = self._broker.connection.jetstream()
