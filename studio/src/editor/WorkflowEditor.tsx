@@ -17,6 +17,8 @@ import type { App, Draft } from '../api/types'
 import { extras, publish, saveDraft } from './actions'
 import { BlockPalette, useBlockDrop } from './BlockPalette'
 import { BlockSelector } from './BlockSelector'
+import { Checklist, currentProblems, useChecklistOpen } from './Checklist'
+import { copySelection, pasteClipboard } from './clipboard'
 import { useDoc } from './docStore'
 import type { DiffSide } from './DiffView'
 import { fromDify, toDify } from './graph'
@@ -137,6 +139,12 @@ function Toolbar({ app }: { app: App }) {
     }
   }
   const doPublish = async () => {
+    const problems = currentProblems()
+    if (problems.length) {
+      useChecklistOpen.getState().set(true, true)
+      setMessage(`Publish refused: fix the ${problems.length} problem${problems.length > 1 ? 's' : ''} in the checklist`)
+      return
+    }
     try {
       await saveDraft(app.id, rf.getViewport())
       const v = await publish(app.id)
@@ -152,6 +160,23 @@ function Toolbar({ app }: { app: App }) {
     requestAnimationFrame(() => void rf.fitView({ duration: 200 }))
   }
 
+  const copy = async () => {
+    try {
+      const count = await copySelection()
+      if (count) setMessage(`Copied ${count} node${count > 1 ? 's' : ''}`)
+    } catch (e) {
+      setMessage(`Copy failed: ${(e as Error).message}`)
+    }
+  }
+  const paste = async () => {
+    try {
+      const ids = await pasteClipboard()
+      requestAnimationFrame(() => void rf.fitView({ nodes: ids.map((id) => ({ id })), maxZoom: rf.getZoom(), duration: 200 }))
+    } catch (e) {
+      setMessage(`Paste failed: ${(e as Error).message}`)
+    }
+  }
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (diff) return // the diff view is read-only
@@ -164,6 +189,8 @@ function Toolbar({ app }: { app: App }) {
       else if ((k === 'z' && e.shiftKey) || k === 'y') { e.preventDefault(); useDoc.getState().redo() }
       else if (k === 'k') { e.preventDefault(); addBlock() }
       else if (k === 'o') { e.preventDefault(); void layout() }
+      else if (k === 'c' && (window.getSelection()?.isCollapsed ?? true)) { e.preventDefault(); void copy() }
+      else if (k === 'v') { e.preventDefault(); void paste() }
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
@@ -181,6 +208,7 @@ function Toolbar({ app }: { app: App }) {
         <button type="button" className="btn-ghost" onClick={() => void layout()} aria-label="Auto layout" title="Auto layout (Ctrl+O)"><LayoutGrid size={16} /></button>
         <button type="button" className="btn-ghost" onClick={() => useUi.getState().setMinimap(!useUi.getState().minimap)} aria-label="Toggle minimap"><MapIcon size={16} /></button>
         <button type="button" className="btn-ghost" onClick={() => setVersions(!versions)} aria-label="Versions"><History size={16} /></button>
+        <Checklist />
         <Link to={`/apps/${app.id}/api`} className="btn-ghost text-xs">API access</Link>
         <button type="button" className="btn" onClick={() => void save()}><Save size={14} /> Save</button>
         <button type="button" className="btn" onClick={() => void doPublish()}><Send size={14} /> Publish</button>

@@ -42,6 +42,8 @@ interface DocState {
   addBlock: (type: string, options: AddOptions) => string
   updateData: (id: string, patch: Partial<NodeData>, coalesceKey?: string) => void
   setPositions: (positions: Map<string, { x: number; y: number }>) => void
+  /** Add nodes and edges (a paste) as one undo step; they become the selection. */
+  insert: (nodes: FlowNode[], edges: FlowEdge[]) => void
   markSaved: () => void
   undo: () => void
   redo: () => void
@@ -211,6 +213,16 @@ export const useDoc = create<DocState>()((set, get) => {
       checkpoint()
       set({
         nodes: get().nodes.map((n) => (positions.has(n.id) ? { ...n, position: positions.get(n.id)! } : n)),
+        dirty: true,
+      })
+    },
+
+    insert: (added, addedEdges) => {
+      checkpoint()
+      const { nodes, edges } = get()
+      set({
+        nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added],
+        edges: [...edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...addedEdges],
         dirty: true,
       })
     },
