@@ -3,6 +3,7 @@ is recorded as a console run, and is read back with its node executions; refusal
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -10,8 +11,15 @@ import pytest
 from riverflow.gateway.records import RunQuery, RunRecord
 
 from .conftest import STORES
+from .test_run_control import Gate
 
 PASSWORD = "river-pass-1"
+
+
+@pytest.fixture
+def task_executor() -> Gate:
+    """Holds a model task until released (only the slow app has a model node)."""
+    return Gate()
 
 
 async def _token(gateway, email: str, role: str) -> str:
@@ -177,6 +185,29 @@ async def test_chatflow_draft_runs_keep_their_conversation_and_pages_follow_last
     ).json()
     assert len(rest["data"]) == 1 and rest["has_more"] is False
     assert {r["id"] for r in page["data"]}.isdisjoint(r["id"] for r in rest["data"])
+
+
+async def test_an_editor_stops_a_debug_run(gateway, task_executor) -> None:
+    gate = task_executor
+    app = await gateway.import_app("slow_model_workflow.yml")
+    base = f"/console/api/apps/{app['id']}"
+    editor = await _token(gateway, "e@example.com", "editor")
+    viewer = await _token(gateway, "v@example.com", "viewer")
+    body = {"inputs": {"topic": "rivers"}, "response_mode": "blocking"}
+    run = asyncio.create_task(
+        gateway.client.post(f"{base}/workflows/draft/run", json=body, headers=gateway.console)
+    )
+    await asyncio.wait_for(gate.started.wait(), 5)
+    (record,), _ = await gateway.app.state.services.store.list_runs(app["id"], RunQuery())
+    stop = f"{base}/workflow-runs/tasks/{record.task_id}/stop"
+    assert (await gateway.client.post(stop, headers=gateway.auth(viewer))).status_code == 403
+    stopped = await gateway.client.post(stop, headers=gateway.auth(editor))  # not the editor's own run
+    assert stopped.status_code == 200 and stopped.json() == {"result": "success"}
+    finished = await asyncio.wait_for(run, 10)
+    assert finished.json()["data"]["status"] == "stopped"
+    gate.release.set()
+    listed = (await gateway.client.get(f"{base}/workflow-runs", headers=gateway.console)).json()["data"]
+    assert listed[0]["status"] == "stopped"
 
 
 @pytest.mark.parametrize("store", STORES, indirect=True)

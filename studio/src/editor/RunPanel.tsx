@@ -4,8 +4,9 @@
  * history, whose runs open here, replayed on the canvas.
  */
 import { useReactFlow } from '@xyflow/react'
-import { History, Play, X } from 'lucide-react'
+import { History, Play, Square, X } from 'lucide-react'
 import { useRef, useState } from 'react'
+import { consoleApi } from '../api/client'
 import type { App } from '../api/types'
 import { runDraft } from './actions'
 import { useDoc } from './docStore'
@@ -28,6 +29,7 @@ export function RunPanel({ app }: { app: App }) {
   const runs = useRunStore((s) => s.nodes)
   const elapsed = useRunStore((s) => s.elapsed)
   const replay = useRunStore((s) => s.replay)
+  const taskId = useRunStore((s) => s.taskId)
   const [tab, setTab] = useState<'run' | 'history'>('run')
   const titles = new Map(useDoc.getState().nodes.map((n) => [n.id, n.data.title ?? n.data.type]))
 
@@ -69,6 +71,12 @@ export function RunPanel({ app }: { app: App }) {
       <button type="button" className="btn-primary w-full" onClick={run} disabled={status === 'running'}>
         <Play size={14} /> {status === 'running' ? 'Running…' : 'Run'}
       </button>
+      {status === 'running' && taskId ? (
+        <button type="button" className="btn w-full justify-center"
+          onClick={() => void consoleApi(`/apps/${app.id}/workflow-runs/tasks/${taskId}/stop`, 'POST', { json: {} })}>
+          <Square size={14} /> Stop
+        </button>
+      ) : null}
       {status !== 'idle' ? (
         <div className="space-y-2 text-xs">
           {replay ? (

@@ -25,6 +25,7 @@ export interface NodeRun {
 export interface RunState {
   status: 'idle' | 'running' | 'succeeded' | 'failed' | 'stopped' | 'partial-succeeded'
   runId?: string
+  taskId?: string
   error?: string
   elapsed?: number
   outputs?: Record<string, unknown>
@@ -55,7 +56,7 @@ export const useRunStore = create<RunState>()((set, get) => ({
   start: (edges) => {
     incoming = new Map()
     for (const e of edges) incoming.set(e.target, [...(incoming.get(e.target) ?? []), e])
-    set({ status: 'running', runId: undefined, error: undefined, elapsed: undefined, outputs: undefined,
+    set({ status: 'running', runId: undefined, taskId: undefined, error: undefined, elapsed: undefined, outputs: undefined,
       answer: '', nodes: {}, edges: {}, order: [], events: 0, replay: undefined })
   },
 
@@ -65,7 +66,7 @@ export const useRunStore = create<RunState>()((set, get) => ({
     const events = state.events + 1
     switch (event.event) {
       case 'workflow_started':
-        set({ runId: String(event.workflow_run_id ?? data.id ?? ''), events })
+        set({ runId: String(event.workflow_run_id ?? data.id ?? ''), taskId: event.task_id as string | undefined, events })
         return
       case 'node_started': {
         const id = String(data.node_id)

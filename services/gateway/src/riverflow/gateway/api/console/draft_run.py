@@ -117,3 +117,17 @@ async def run_chat_draft(
         conversation=conversation,
         new_conversation_name=generation.auto_name(body.query),
     )
+
+
+@router.post(
+    "/apps/{app_id}/workflow-runs/tasks/{task_id}/stop", summary="Stop a running debug run of the draft"
+)
+async def stop_draft_run(
+    app_id: str, task_id: str, request: Request, user: Editor, svc: ServicesDep
+) -> dict[str, str]:
+    """Any editor of the app may stop its console runs; like Dify, success whatever the task id."""
+    app = await workspace_app(request, app_id, user)
+    run = await svc.store.get_run_by_task(app.id, task_id)
+    if run is not None and run.created_from == "console":
+        return await generation.stop(svc, app, task_id, run.user)
+    return {"result": "success"}
