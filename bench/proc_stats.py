@@ -10,10 +10,37 @@ __all__ = ["cpu_seconds", "peak_rss_mib", "rss_mib", "load_average"]
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Live child processes, recursively (e.g. the gateway's uvicorn workers)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    found, todo = [], list(parents.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(parents.get(child, []))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    """User + system CPU time the process and its live descendants have used so far, in seconds."""
+    total = 0
+    for one in (pid, *_descendants(pid)):
+        try:
+            fields = _stat(one)
+        except OSError:
+            continue  # exited meanwhile
+        total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
 
 
 def _status_kib(pid: int, key: str) -> int:

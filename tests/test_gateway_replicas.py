@@ -74,3 +74,38 @@ async def test_each_replica_answers_once_the_run_is_recorded_by_either(
         assert len(set(run_ids)) == RUNS
     finally:
         platform.stop_all()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+async def test_gateway_workers_serve_one_port_as_replicas(
+    nats_url: str, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """GATEWAY_WORKERS=2: one port, two worker processes prepared once (one console token, one
+    database schema), each answering as soon as either recorded the run."""
+    env = {"GATEWAY_WORKERS": "2", "GATEWAY_RECORDER_WAIT_SECONDS": "300"}
+    platform = Platform(nats_url, tmp_path, env)
+    gateway = platform.start("gateway")
+    try:
+        platform.wait_for_gateway()
+        assert gateway.proc is not None
+        key = platform.import_app(fixtures_dir / "simple_passthrough_workflow.yml")["api_key"]
+        platform.start("orchestrator")
+        async with httpx.AsyncClient(timeout=httpx.Timeout(60.0)) as client:
+            runs = [_run(client, platform.base_url, key, f"q{i}") for i in range(RUNS)]
+            assert len(set(await asyncio.gather(*runs))) == RUNS
+        cmdlines = [Path(f"/proc/{p}/cmdline").read_text() for p in _children(gateway.proc.pid)]
+        assert sum("multiprocessing.spawn" in c for c in cmdlines) == 2, cmdlines  # the two workers
+    finally:
+        platform.stop_all()

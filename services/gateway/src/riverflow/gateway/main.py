@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,12 +15,14 @@ from riverflow.gateway.adapters.sql_database import make_engine, migrate
 from riverflow.gateway.adapters.sql_store import SqlStore
 from riverflow.gateway.adapters.suggester import InMemorySuggester, NatsSuggester
 from riverflow.gateway.app import create_app
+from riverflow.gateway.console_auth import bootstrap_console_token
 from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Suggester
+from riverflow.gateway.secret_key import load_secret_box
 from riverflow.gateway.settings import GatewaySettings
 from riverflow.runtime.logs import setup_logging
 from riverflow.runtime.telemetry import setup_telemetry
 
-__all__ = ["build", "main"]
+__all__ = ["build", "main", "prepare"]
 
 SERVICE = "gateway"
 
@@ -62,7 +66,36 @@ def build(settings: GatewaySettings | None = None) -> FastAPI:
     )
 
 
+async def prepare(settings: GatewaySettings) -> None:
+    """What each worker's start would otherwise race to do first: migrate the database, create the
+    default workspace, the console token and the secret key files. Workers then find them made."""
+    log = logging.getLogger("riverflow.gateway")
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        await migrate(engine)
+        store = SqlStore(engine)
+        await store.ensure_workspace()
+        configured = settings.console_token.get_secret_value() if settings.console_token else None
+        await bootstrap_console_token(store, settings.data_dir, configured, log)
+        load_secret_box(settings, log)
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     settings = GatewaySettings()
-    app = build(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    level = settings.log_level.lower()
+    if settings.workers == 1:
+        uvicorn.run(build(settings), host=settings.host, port=settings.port, log_level=level)
+        return
+    setup_logging(SERVICE, settings.log_level)
+    asyncio.run(prepare(settings))
+    # Each worker builds its own app from the environment (uvicorn imports the factory).
+    uvicorn.run(
+        "riverflow.gateway.main:build",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level=level,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 from riverflow.runtime.settings import ServiceSettings
 
@@ -19,6 +19,9 @@ class GatewaySettings(ServiceSettings):
 
     host: str = "127.0.0.1"
     port: int = 5001
+    #: HTTP worker processes on the one port, each a full gateway replica (as several pods are):
+    #: one event loop is about one core's worth of requests. Rate limits count per worker.
+    workers: int = Field(default=1, ge=1)
     #: Holds the default SQLite database and the generated ``console-token`` file.
     data_dir: Path = Path(".riverflow")
     database_url: str | None = Field(
@@ -58,6 +61,14 @@ class GatewaySettings(ServiceSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @model_validator(mode="after")
+    def _one_process_for_the_memory_bus(self) -> GatewaySettings:
+        if self.workers > 1 and self.bus == "memory":
+            raise ValueError(
+                "GATEWAY_WORKERS > 1 needs GATEWAY_BUS=nats: the memory bus lives in one process"
+            )
+        return self
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file under ``data_dir``."""
