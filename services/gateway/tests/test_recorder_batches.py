@@ -1,4 +1,5 @@
-"""The recorder's fetched batches: each run's events in order, different runs at once, acks per event."""
+"""The recorder's fetched batches: different runs at once; within a run, the events before its end at
+once and the end after them; an ack (or a nak) per event."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _event(run_id: str, seq: int, name: str = "node_finished") -> bytes:
     )
 
 
-async def test_runs_are_handled_at_once_and_each_in_order(nats_url) -> None:
+async def test_runs_at_once_and_a_run_end_after_its_events(nats_url) -> None:
     nc = await nats.connect(nats_url)
     replies: list[tuple[str, bytes]] = []
 
@@ -34,14 +35,16 @@ async def test_runs_are_handled_at_once_and_each_in_order(nats_url) -> None:
     def message(i: int, data: bytes) -> Msg:
         return Msg(_client=nc, subject="rf.v1.runs.events.x", reply=f"acks.{i}", data=data)
 
-    batch = [message(i, _event("a" if i % 2 else "b", i)) for i in range(1, 9)]
+    # Run a: two node events, its end (seq 5), one more event; run b: four node events.
+    names = {5: "workflow_finished"}
+    batch = [message(i, _event("a" if i % 2 else "b", i, names.get(i, "node_finished"))) for i in range(1, 9)]
     batch.append(message(9, b"not json"))
     seen: list[tuple[str, int]] = []
     b_started = asyncio.Event()
 
     async def handler(event: RunEvent) -> None:
         if event.run_id == "a" and event.seq == 1:
-            # Would never finish if run b waited behind run a.
+            # Would never finish if run b waited behind run a, or a's seq 3 behind its seq 1.
             await asyncio.wait_for(b_started.wait(), 5)
         if event.run_id == "b":
             b_started.set()
@@ -57,9 +60,11 @@ async def test_runs_are_handled_at_once_and_each_in_order(nats_url) -> None:
         await asyncio.sleep(0.05)
     await nc.close()
 
-    assert [s for r, s in seen if r == "a"] == [1, 3, 5]  # 7 failed
+    assert sorted(s for r, s in seen if r == "a") == [1, 3, 5]  # 7 failed
     assert [s for r, s in seen if r == "b"] == [2, 4, 6, 8]
     assert seen.index(("b", 2)) < seen.index(("a", 1))  # b went on while a waited
+    assert seen.index(("a", 3)) < seen.index(("a", 1))  # so did a's next event
+    assert seen.index(("a", 5)) > seen.index(("a", 1))  # a's end only after everything before it
     acks = dict(replies)
     # An ack is an empty reply (JetStream's +ACK), a nak "-NAK" with the redelivery delay.
     assert {int(s.split(".")[1]) for s, d in acks.items() if d == b""} == {1, 2, 3, 4, 5, 6, 8}

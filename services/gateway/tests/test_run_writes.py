@@ -22,6 +22,7 @@ class CountingStore(InMemoryStore):
         super().__init__()
         self.calls: list[tuple[int, int]] = []
         self.listed: list[str] = []
+        self.reads: list[str] = []
         self.fail_next = False
 
     async def save_run_writes(
@@ -37,6 +38,11 @@ class CountingStore(InMemoryStore):
     async def list_node_executions(self, run_id: str) -> list[NodeExecutionRecord]:
         self.listed.append(run_id)
         return await super().list_node_executions(run_id)
+
+    async def get_run_any(self, run_id: str) -> RunRecord | None:
+        self.reads.append(run_id)
+        await asyncio.sleep(0.01)
+        return await super().get_run_any(run_id)
 
 
 async def _runs(store: InMemoryStore, count: int, mode: str = "workflow") -> list[RunRecord]:
@@ -126,3 +132,19 @@ async def test_node_usage_is_summed_when_the_end_has_no_totals_or_a_message(data
     await recorder.handle(_event(run.id, 2, "workflow_finished", data))
     assert store.listed == [run.id]
     assert (await store.get_run_any(run.id)).total_tokens == 3
+
+
+async def test_a_runs_node_events_handled_together_read_it_once_and_write_once() -> None:
+    store = CountingStore()
+    (run,) = await _runs(store, 1)
+    recorder = RunRecorder(store)
+    events = [_event(run.id, i, "node_finished", {"id": f"e{i}", "node_id": f"n{i}"}) for i in range(1, 6)]
+    await asyncio.gather(*(recorder.handle(e) for e in events))
+    assert store.reads == [run.id] and store.calls == [(5, 0)]
+    assert sorted(e.node_id for e in await store.list_node_executions(run.id)) == [
+        "n1",
+        "n2",
+        "n3",
+        "n4",
+        "n5",
+    ]

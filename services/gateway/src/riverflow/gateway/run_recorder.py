@@ -76,6 +76,7 @@ class RunRecorder:
         # change, so a run's later nodes (and its workflow_finished) skip re-reading it.
         # Forgotten at the terminal event.
         self._running: OrderedDict[str, RunRecord] = OrderedDict()
+        self._loading: dict[str, asyncio.Future[RunRecord | None]] = {}
 
     async def handle(self, event: RunEvent) -> None:
         if event.event == "node_finished":
@@ -92,12 +93,18 @@ class RunRecorder:
 
     async def _running_run(self, run_id: str) -> RunRecord | None:
         run = self._running.get(run_id)
-        if run is None:
-            run = await self._store.get_run_any(run_id)
-            if run is not None:
-                self._running[run_id] = run
-                while len(self._running) > self._remembered:
-                    self._running.popitem(last=False)
+        if run is not None:
+            return run
+        # A run's node events are handled together: they share one read of the run.
+        loading = self._loading.get(run_id)
+        if loading is None:
+            loading = self._loading[run_id] = asyncio.ensure_future(self._store.get_run_any(run_id))
+            loading.add_done_callback(lambda _: self._loading.pop(run_id, None))
+        run = await asyncio.shield(loading)
+        if run is not None:
+            self._running[run_id] = run
+            while len(self._running) > self._remembered:
+                self._running.popitem(last=False)
         return run
 
     async def wait(self, run_id: str, timeout: float) -> bool:

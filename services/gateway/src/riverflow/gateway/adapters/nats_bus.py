@@ -181,8 +181,9 @@ class NatsRunBus:
 
 
 async def _handle_batch(messages: list[Msg], handler: EventHandler) -> None:
-    """One fetched batch: each run's events in stream order (node events before the run's end),
-    different runs at once, so one run's database writes do not hold up every other run's."""
+    """One fetched batch: different runs at once, so one run's database writes do not hold up
+    every other run's; within a run, the events between its ends at once (their writes share a
+    transaction), each end only after every event before it (a run's end reads its nodes back)."""
     by_run: dict[str, list[tuple[Msg, RunEvent | None]]] = {}
     for msg in messages:
         try:
@@ -194,13 +195,24 @@ async def _handle_batch(messages: list[Msg], handler: EventHandler) -> None:
 
 
 async def _handle_run(items: list[tuple[Msg, RunEvent | None]], handler: EventHandler) -> None:
+    group: list[tuple[Msg, RunEvent | None]] = []
     for msg, event in items:
-        try:
-            if event is None:
-                raise ValueError(f"not a RunEvent: {msg.data[:200]!r}")
-            await handler(event)
-        except Exception:
-            log.exception("run events: handler failed; redelivering")
-            await msg.nak(delay=1.0)
+        if event is not None and event.is_terminal:
+            await asyncio.gather(*(_handle_one(m, e, handler) for m, e in group))
+            group = []
+            await _handle_one(msg, event, handler)
         else:
-            await msg.ack()
+            group.append((msg, event))
+    await asyncio.gather(*(_handle_one(m, e, handler) for m, e in group))
+
+
+async def _handle_one(msg: Msg, event: RunEvent | None, handler: EventHandler) -> None:
+    try:
+        if event is None:
+            raise ValueError(f"not a RunEvent: {msg.data[:200]!r}")
+        await handler(event)
+    except Exception:
+        log.exception("run events: handler failed; redelivering")
+        await msg.nak(delay=1.0)
+    else:
+        await msg.ack()
