@@ -1,4 +1,7 @@
-/** The app's run history: debug runs of the draft (or the Service API's runs), newest first; opening one replays it. */
+/**
+ * The app's run history: debug runs of the draft (or the Service API's runs), newest first; opening one
+ * replays it; a failed one can be resumed from its failed node.
+ */
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { consoleApi } from '../api/client'
@@ -12,7 +15,12 @@ const STATUS_COLOURS: Record<string, string> = {
   'partial-succeeded': 'text-amber-700',
 }
 
-export function RunHistory({ appId, onOpened }: { appId: string; onOpened: () => void }) {
+export function RunHistory({ appId, onOpened, onResume }: {
+  appId: string
+  onOpened: () => void
+  /** Resume a failed run from its failed node. */
+  onResume: (runId: string) => void
+}) {
   const [source, setSource] = useState<RunItem['triggered_from']>('debugging')
   const [error, setError] = useState('')
   const runs = useQuery({
@@ -44,7 +52,7 @@ export function RunHistory({ appId, onOpened }: { appId: string; onOpened: () =>
       {runs.data && items.length === 0 ? <p className="text-slate-500">No runs yet.</p> : null}
       <table className="w-full">
         <thead className="text-left text-slate-500">
-          <tr><th>Status</th><th>Started</th><th>Duration</th><th>Tokens</th></tr>
+          <tr><th>Status</th><th>Started</th><th>Duration</th><th>Tokens</th><th /></tr>
         </thead>
         <tbody>
           {items.map((r) => (
@@ -56,6 +64,13 @@ export function RunHistory({ appId, onOpened }: { appId: string; onOpened: () =>
               <td>{new Date(r.created_at * 1000).toLocaleString()}</td>
               <td data-run-elapsed>{r.elapsed_time.toFixed(3)}s</td>
               <td>{r.total_tokens}</td>
+              <td>
+                {r.status === 'failed' ? (
+                  <button type="button" className="btn-ghost whitespace-nowrap text-xs text-sky-700"
+                    title="Run the failed node again; the nodes that finished are not run again"
+                    onClick={(e) => { e.stopPropagation(); onResume(r.id) }}>Resume from failed node</button>
+                ) : null}
+              </td>
             </tr>
           ))}
         </tbody>

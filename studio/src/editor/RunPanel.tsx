@@ -1,7 +1,7 @@
 /**
  * The run panel: the start node's inputs, Run (the draft, through the console API: nothing is published),
  * the run status, outputs and a per-node trace with each node's inputs and outputs; and the app's run
- * history, whose runs open here, replayed on the canvas.
+ * history, whose runs open here, replayed on the canvas, and whose failed runs resume from their failed node.
  */
 import { useReactFlow } from '@xyflow/react'
 import { History, Play, Square, X } from 'lucide-react'
@@ -11,6 +11,7 @@ import type { App } from '../api/types'
 import { runDraft } from './actions'
 import { useDoc } from './docStore'
 import { RunHistory } from './RunHistory'
+import { resumeRun } from './runHistory'
 import { useRunStore } from './runStore'
 import { useUi } from './uiStore'
 
@@ -42,6 +43,13 @@ export function RunPanel({ app }: { app: App }) {
     void runDraft(app, typed, query, rf.getViewport(), abort.current.signal)
   }
 
+  const resume = (runId: string) => {
+    abort.current?.abort()
+    abort.current = new AbortController()
+    setTab('run')
+    void resumeRun(app.id, runId, abort.current.signal)
+  }
+
   return (
     <aside className="side-panel" aria-label="Run" data-testid="run-panel">
       <div className="flex items-center justify-between">
@@ -55,7 +63,7 @@ export function RunPanel({ app }: { app: App }) {
           <X size={14} />
         </button>
       </div>
-      {tab === 'history' ? <RunHistory appId={app.id} onOpened={() => setTab('run')} /> : <>
+      {tab === 'history' ? <RunHistory appId={app.id} onOpened={() => setTab('run')} onResume={resume} /> : <>
       <p className="text-xs text-slate-500">Run saves the draft and runs it as it is; nothing is published.</p>
       {app.mode === 'advanced-chat' ? (
         <label className="block text-xs">Query

@@ -4,7 +4,8 @@
  * overlay (status, duration, tokens, the branch and the edges taken) and the run panel's trace are built
  * by the same code as a live run's.
  */
-import { consoleApi } from '../api/client'
+import { consoleApi, session } from '../api/client'
+import { streamRun } from '../api/sse'
 import { useDoc } from './docStore'
 import { useRunStore } from './runStore'
 
@@ -46,6 +47,32 @@ export const runsPath = (appId: string, triggeredFrom: RunItem['triggered_from']
 
 /** Load a recorded run and replay it on the canvas (nodes no longer on the canvas are listed, not drawn). */
 export async function openRun(appId: string, runId: string): Promise<RunDetail> {
+  const run = await replayRun(appId, runId)
+  const answer = run.outputs?.answer
+  useRunStore.setState({
+    replay: { runId: run.id, createdAt: run.created_at, version: run.version, inputs: run.inputs },
+    answer: typeof answer === 'string' ? answer : '',
+  })
+  return run
+}
+
+/**
+ * Resume a failed run from its failed node (POST .../workflow-runs/{id}/resume, streaming): the recorded
+ * run is replayed first (its finished nodes keep their status; they are not run again), then the resumed
+ * run's events drive the overlay as a live run's do.
+ */
+export async function resumeRun(appId: string, runId: string, signal: AbortSignal): Promise<void> {
+  try {
+    await replayRun(appId, runId)
+    useRunStore.setState({ status: 'running', error: undefined, elapsed: undefined, outputs: undefined, replay: undefined })
+    await streamRun(`/console/api/apps/${appId}/workflow-runs/${runId}/resume`, session.token() ?? '',
+      { response_mode: 'streaming' }, (e) => useRunStore.getState().apply(e), signal)
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') useRunStore.getState().fail((error as Error).message)
+  }
+}
+
+async function replayRun(appId: string, runId: string): Promise<RunDetail> {
   const [run, executions] = await Promise.all([
     consoleApi<RunDetail>(`/apps/${appId}/workflow-runs/${runId}`),
     consoleApi<{ data: NodeExecution[] }>(`/apps/${appId}/workflow-runs/${runId}/node-executions`),
@@ -60,11 +87,6 @@ export async function openRun(appId: string, runId: string): Promise<RunDetail> 
   useRunStore.getState().apply({
     event: 'workflow_finished',
     data: { status: run.status, elapsed_time: run.elapsed_time, outputs: run.outputs, error: run.error },
-  })
-  const answer = run.outputs?.answer
-  useRunStore.setState({
-    replay: { runId: run.id, createdAt: run.created_at, version: run.version, inputs: run.inputs },
-    answer: typeof answer === 'string' ? answer : '',
   })
   return run
 }
