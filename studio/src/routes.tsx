@@ -6,6 +6,7 @@ import { ApiAccess } from './pages/ApiAccess'
 import { Apps } from './pages/Apps'
 import { Datasets } from './pages/Datasets'
 import { SignIn } from './pages/SignIn'
+import { WorkspaceSwitcher } from './pages/WorkspaceSwitcher'
 
 const WorkflowEditor = lazy(() => import('./editor/WorkflowEditor'))
 
@@ -29,6 +30,7 @@ function Shell() {
         <span className="mr-4 font-bold text-blue-700">Riverflow Studio</span>
         <NavLink to="/apps" className={link}>Apps</NavLink>
         <NavLink to="/datasets" className={link}>Knowledge</NavLink>
+        <WorkspaceSwitcher />
         <button type="button" className="btn-ghost ml-auto" onClick={() => { session.clear(); navigate('/signin') }}>
           Sign out
         </button>

@@ -1,17 +1,21 @@
 /**
- * Dify's dataset API (`/v1/datasets`) with a workspace dataset key that the studio creates once through the
- * console API and keeps in this browser.
+ * Dify's dataset API (`/v1/datasets`) with a workspace dataset key that the studio creates once per
+ * workspace through the console API and keeps in this browser.
  */
 import { consoleApi, errorFrom } from './client'
 import type { ApiKey } from './types'
+import { currentWorkspaceId } from './workspaces'
 
 const KEY = 'riverflow.dataset-key'
 
+const keyName = async () => `${KEY}.${await currentWorkspaceId()}`
+
 export async function datasetKey(): Promise<string> {
-  const stored = localStorage.getItem(KEY)
+  const name = await keyName()
+  const stored = localStorage.getItem(name)
   if (stored) return stored
   const key = await consoleApi<ApiKey>('/datasets/api-keys', 'POST', { json: {} })
-  localStorage.setItem(KEY, key.token)
+  localStorage.setItem(name, key.token)
   return key.token
 }
 
@@ -20,7 +24,7 @@ export async function datasetApi<T>(path: string, init: RequestInit = {}): Promi
     ...init,
     headers: { Authorization: `Bearer ${await datasetKey()}`, 'Content-Type': 'application/json', ...init.headers },
   })
-  if (response.status === 401) localStorage.removeItem(KEY)
+  if (response.status === 401) localStorage.removeItem(await keyName())
   if (!response.ok) throw await errorFrom(response)
   return (await response.json()) as T
 }
