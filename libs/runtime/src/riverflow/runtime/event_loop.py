@@ -1,5 +1,7 @@
 """The services' event loop: uvloop (libuv), which runs the same asyncio code with less CPU per
-message and per socket write than the pure-Python loop; the gateway gets it through uvicorn."""
+message and per socket write than the pure-Python loop; the gateway gets it through uvicorn.
+The orchestrator keeps the standard loop: uvloop's subprocesses cannot drop to another user,
+which its code sandbox does."""
 
 from __future__ import annotations
 

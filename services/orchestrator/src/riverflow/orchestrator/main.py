@@ -9,7 +9,6 @@ from riverflow.orchestrator.adapters.jetstream import JetStreamRunLog, JetStream
 from riverflow.orchestrator.handlers import build_router
 from riverflow.orchestrator.run_advancer import RunAdvancer
 from riverflow.orchestrator.settings import OrchestratorSettings
-from riverflow.runtime import event_loop
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
 from riverflow.runtime.logs import setup_logging
@@ -46,7 +45,9 @@ async def serve(settings: OrchestratorSettings) -> None:
 
 
 def main() -> None:
-    event_loop.run(serve(OrchestratorSettings()))
+    # The standard loop, not uvloop: the code sandbox starts its programs as another user
+    # (create_subprocess_exec's user/group/extra_groups), which uvloop's subprocesses do not take.
+    asyncio.run(serve(OrchestratorSettings()))
 
 
 if __name__ == "__main__":
