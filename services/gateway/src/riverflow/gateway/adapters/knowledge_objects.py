@@ -8,7 +8,37 @@ import re
 import uuid
 from typing import Any
 
-__all__ = ["default_retrieval_model", "new_dataset", "new_document", "new_segment", "indexing_row"]
+__all__ = [
+    "default_retrieval_model",
+    "new_dataset",
+    "new_document",
+    "new_segment",
+    "indexing_row",
+    "BUILT_IN_TYPES",
+    "built_in_metadata",
+]
+
+#: Dify's built-in metadata fields and their types (shown on documents when a dataset enables them).
+BUILT_IN_TYPES = {
+    "document_name": "string",
+    "uploader": "string",
+    "upload_date": "time",
+    "last_update_date": "time",
+    "source": "string",
+}
+
+
+def built_in_metadata(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A document's built-in metadata items, as Dify lists them in its ``doc_metadata``."""
+    values = {
+        "document_name": document["name"],
+        "uploader": document["created_by"],
+        "upload_date": document["created_at"],
+        "last_update_date": document.get("updated_at", document["created_at"]),
+        "source": document["data_source_type"],
+    }
+    return [{"id": "built-in", "name": n, "type": BUILT_IN_TYPES[n], "value": v} for n, v in values.items()]
+
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -14,13 +14,14 @@ import uuid
 from typing import Any
 
 from riverflow.gateway.adapters.knowledge_objects import (
+    built_in_metadata,
     default_retrieval_model,
     indexing_row,
     new_dataset,
     new_document,
     new_segment,
 )
-from riverflow.gateway.adapters.memory_knowledge_curation import BUILT_IN_TYPES, InMemoryCuration
+from riverflow.gateway.adapters.memory_knowledge_curation import InMemoryCuration
 from riverflow.gateway.errors import ApiError
 from riverflow.gateway.knowledge_port import DocumentFile
 
@@ -79,17 +80,7 @@ class InMemoryKnowledge(InMemoryCuration):
         """The document as the API shows it: Dify's built-in metadata added when its dataset enables it."""
         view = self._public(document)
         if self.datasets[document["_dataset"]].get("built_in_field_enabled"):
-            built_in = {
-                "document_name": document["name"],
-                "uploader": document["created_by"],
-                "upload_date": document["created_at"],
-                "last_update_date": document.get("updated_at", document["created_at"]),
-                "source": document["data_source_type"],
-            }
-            view["doc_metadata"] = [*(view.get("doc_metadata") or [])] + [
-                {"id": "built-in", "name": name, "type": BUILT_IN_TYPES[name], "value": value}
-                for name, value in built_in.items()
-            ]
+            view["doc_metadata"] = [*(view.get("doc_metadata") or []), *built_in_metadata(document)]
         return view
 
     def _dataset_view(self, dataset: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any
 
+from riverflow.gateway.adapters.knowledge_objects import BUILT_IN_TYPES
 from riverflow.gateway.errors import ApiError
 from riverflow.gateway.knowledge_port import DocumentFile
 
@@ -14,14 +15,6 @@ __all__ = ["InMemoryCuration", "STATUS_ACTIONS"]
 
 Json = dict[str, Any]
 STATUS_ACTIONS = ("enable", "disable", "archive", "un_archive")
-#: Dify's built-in metadata fields and their types (shown on documents when a dataset enables them).
-BUILT_IN_TYPES = {
-    "document_name": "string",
-    "uploader": "string",
-    "upload_date": "time",
-    "last_update_date": "time",
-    "source": "string",
-}
 _TYPES = ("string", "number", "time")
 
 
