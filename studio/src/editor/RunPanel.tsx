@@ -1,6 +1,6 @@
 /**
  * The run panel: the start node's inputs, Run (the draft, through the console API: nothing is published),
- * the run status, outputs and a per-node trace with each node's inputs and outputs; and the app's run
+ * for a chatflow a chat preview (a conversation with the draft), the run status, outputs and a per-node trace with each node's inputs and outputs; and the app's run
  * history, whose runs open here, replayed on the canvas, and whose failed runs resume from their failed node.
  */
 import { useReactFlow } from '@xyflow/react'
@@ -9,6 +9,7 @@ import { useRef, useState } from 'react'
 import { consoleApi } from '../api/client'
 import type { App } from '../api/types'
 import { runDraft } from './actions'
+import { ChatPreview } from './ChatPreview'
 import { useDoc } from './docStore'
 import { RunHistory } from './RunHistory'
 import { resumeRun } from './runHistory'
@@ -20,7 +21,6 @@ export function RunPanel({ app }: { app: App }) {
   const start = useDoc((s) => s.nodes.find((n) => n.data.type === 'start'))
   const variables = (start?.data.variables as { variable: string; type: string; required?: boolean }[]) ?? []
   const [inputs, setInputs] = useState<Record<string, string>>({})
-  const [query, setQuery] = useState('')
   const abort = useRef<AbortController | null>(null)
   const status = useRunStore((s) => s.status)
   const error = useRunStore((s) => s.error)
@@ -32,15 +32,16 @@ export function RunPanel({ app }: { app: App }) {
   const replay = useRunStore((s) => s.replay)
   const taskId = useRunStore((s) => s.taskId)
   const [tab, setTab] = useState<'run' | 'history'>('run')
+  const chat = app.mode === 'advanced-chat'
   const titles = new Map(useDoc.getState().nodes.map((n) => [n.id, n.data.title ?? n.data.type]))
 
+  const typed = () => Object.fromEntries(
+    variables.map((v) => [v.variable, v.type === 'number' && inputs[v.variable] ? Number(inputs[v.variable]) : inputs[v.variable] ?? '']),
+  )
   const run = () => {
     abort.current?.abort()
     abort.current = new AbortController()
-    const typed = Object.fromEntries(
-      variables.map((v) => [v.variable, v.type === 'number' && inputs[v.variable] ? Number(inputs[v.variable]) : inputs[v.variable] ?? '']),
-    )
-    void runDraft(app, typed, query, rf.getViewport(), abort.current.signal)
+    void runDraft(app, typed(), '', rf.getViewport(), abort.current.signal)
   }
 
   const resume = (runId: string) => {
@@ -65,20 +66,17 @@ export function RunPanel({ app }: { app: App }) {
       </div>
       {tab === 'history' ? <RunHistory appId={app.id} onOpened={() => setTab('run')} onResume={resume} /> : <>
       <p className="text-xs text-slate-500">Run saves the draft and runs it as it is; nothing is published.</p>
-      {app.mode === 'advanced-chat' ? (
-        <label className="block text-xs">Query
-          <input className="input" aria-label="Query" value={query} onChange={(e) => setQuery(e.target.value)} />
-        </label>
-      ) : null}
       {variables.map((v) => (
         <label key={v.variable} className="block text-xs">{v.variable}{v.required ? ' *' : ''}
           <input className="input" aria-label={`Input ${v.variable}`} value={inputs[v.variable] ?? ''}
             onChange={(e) => setInputs({ ...inputs, [v.variable]: e.target.value })} />
         </label>
       ))}
-      <button type="button" className="btn-primary w-full" onClick={run} disabled={status === 'running'}>
-        <Play size={14} /> {status === 'running' ? 'Running…' : 'Run'}
-      </button>
+      {chat ? <ChatPreview app={app} inputs={typed} /> : (
+        <button type="button" className="btn-primary w-full" onClick={run} disabled={status === 'running'}>
+          <Play size={14} /> {status === 'running' ? 'Running…' : 'Run'}
+        </button>
+      )}
       {status === 'running' && taskId ? (
         <button type="button" className="btn w-full justify-center"
           onClick={() => void consoleApi(`/apps/${app.id}/workflow-runs/tasks/${taskId}/stop`, 'POST', { json: {} })}>
@@ -97,7 +95,7 @@ export function RunPanel({ app }: { app: App }) {
             Status: <b>{status}</b>{elapsed !== undefined ? ` in ${elapsed.toFixed(3)}s` : ''}
           </div>
           {error ? <div className="text-red-600" role="alert">{error}</div> : null}
-          {answer ? <pre className="whitespace-pre-wrap rounded bg-slate-50 p-2">{answer}</pre> : null}
+          {answer && !chat ? <pre className="whitespace-pre-wrap rounded bg-slate-50 p-2">{answer}</pre> : null}
           {outputs ? <pre className="rounded bg-slate-50 p-2" data-testid="run-outputs">{JSON.stringify(outputs, null, 2)}</pre> : null}
           <ol className="space-y-1">
             {order.map((id) => (

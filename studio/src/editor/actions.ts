@@ -21,19 +21,25 @@ export async function publish(appId: string) {
 
 /**
  * Run the draft as the console's debugger does: the draft is saved, then run through the console API
- * (nothing is published); the SSE stream drives the overlay through the run store.
+ * (nothing is published); the SSE stream drives the overlay through the run store. A chatflow's run
+ * continues `conversationId` when given; the conversation id of the reply is returned.
  */
 export async function runDraft(app: App, inputs: Record<string, unknown>, query: string,
-  viewport: { x: number; y: number; zoom: number }, signal: AbortSignal) {
+  viewport: { x: number; y: number; zoom: number }, signal: AbortSignal, conversationId?: string) {
   const run = useRunStore.getState()
   run.start(useDoc.getState().edges)
+  let conversation = conversationId
   try {
     await saveDraft(app.id, viewport)
     const chat = app.mode === 'advanced-chat'
     const path = `/console/api/apps/${app.id}/${chat ? 'advanced-chat/' : ''}workflows/draft/run`
-    const body = chat ? { query, inputs } : { inputs }
-    await streamRun(path, session.token() ?? '', body, (e) => useRunStore.getState().apply(e), signal)
+    const body = chat ? { query, inputs, ...(conversationId ? { conversation_id: conversationId } : {}) } : { inputs }
+    await streamRun(path, session.token() ?? '', body, (e) => {
+      if (typeof e.conversation_id === 'string' && e.conversation_id) conversation = e.conversation_id
+      useRunStore.getState().apply(e)
+    }, signal)
   } catch (error) {
     if ((error as Error).name !== 'AbortError') useRunStore.getState().fail((error as Error).message)
   }
+  return conversation
 }
