@@ -4,6 +4,7 @@ import { Navigate, NavLink, Outlet, type RouteObject, useNavigate } from 'react-
 import { session } from './api/client'
 import { ApiAccess } from './pages/ApiAccess'
 import { Apps } from './pages/Apps'
+import { ChatApp } from './pages/ChatApp'
 import { Datasets } from './pages/Datasets'
 import { SignIn } from './pages/SignIn'
 import { WorkspaceSwitcher } from './pages/WorkspaceSwitcher'
@@ -50,6 +51,7 @@ export const routes: RouteObject[] = [
         children: [
           { path: '/apps', element: <Apps /> },
           { path: '/apps/:appId/api', element: <ApiAccess /> },
+          { path: '/apps/:appId/chat', element: <ChatApp /> },
           { path: '/datasets', element: <Datasets /> },
         ],
       },

@@ -105,3 +105,52 @@ def test_chatflow_chat_preview_continues_one_conversation(
     listed = httpx.get(f"{platform.base_url}/v1/conversations", params={"user": user}, headers=service)
     assert len(listed.json()["data"]) == 2
     assert errors == []
+
+
+@pytest.mark.parametrize("mode", ["chat", "agent-chat"])
+def test_chat_app_page_edits_the_prompt_and_previews_the_published_app(
+    chat_platform: Platform, page: Any, mode: str
+) -> None:
+    page, errors = page
+    platform = chat_platform
+    sign_in(page, platform, "ada@example.com")
+    created = console(platform, "POST", "/apps", json={"name": "River guide", "mode": mode})
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+    page.goto(f"{platform.base_url}/studio/apps")
+    page.get_by_role("link", name="Configure and chat").click()
+    page.wait_for_url(f"**/studio/apps/{app_id}/chat")
+
+    # The pre-prompt and opening statement are saved to the draft's model config and published.
+    page.get_by_label("Pre-prompt").fill("You are a river guide.")
+    page.get_by_label("Opening statement").fill("Ask me about rivers.")
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.get_by_role("status")).to_have_text("Saved and published")
+    config = console(platform, "GET", f"/apps/{app_id}/workflows/draft").json()["model_config"]
+    assert config["pre_prompt"] == "You are a river guide."
+    assert config["opening_statement"] == "Ask me about rivers."
+    assert config["model"]["mode"] == "chat"  # the rest of the config is kept
+
+    # The preview greets with the opening statement, then talks to the published app, one conversation.
+    transcript = page.get_by_test_id("chat-transcript")
+    answers = transcript.get_by_test_id("chat-assistant")
+    expect(answers.nth(0)).to_have_text("Ask me about rivers.")
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/v1/chat-messages") else None)
+    for i, text in enumerate(["hello river", "how long are you"]):
+        transcript.get_by_label("Message").fill(text)
+        transcript.get_by_role("button", name="Send").click()
+        expect(answers.nth(i + 1)).to_contain_text(text, timeout=90_000)
+        expect(transcript).not_to_have_attribute("data-conversation-id", "")
+    conversation_id = transcript.get_attribute("data-conversation-id")
+    bodies = [json.loads(r.post_data or "{}") for r in sent]
+    assert "conversation_id" not in bodies[0] and bodies[1]["conversation_id"] == conversation_id
+    screenshot(page, f"17-chat-app-{mode}")
+    key = page.evaluate(f"sessionStorage.getItem('riverflow.preview-key.{app_id}')")
+    listed = httpx.get(
+        f"{platform.base_url}/v1/conversations",
+        params={"user": "studio-preview"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert [c["id"] for c in listed.json()["data"]] == [conversation_id], listed.text
+    assert errors == []
