@@ -5,6 +5,7 @@ import { session } from './api/client'
 import { ApiAccess } from './pages/ApiAccess'
 import { Apps } from './pages/Apps'
 import { ChatApp } from './pages/ChatApp'
+import { CompletionApp } from './pages/CompletionApp'
 import { Datasets } from './pages/Datasets'
 import { SignIn } from './pages/SignIn'
 import { WorkspaceSwitcher } from './pages/WorkspaceSwitcher'
@@ -52,6 +53,7 @@ export const routes: RouteObject[] = [
           { path: '/apps', element: <Apps /> },
           { path: '/apps/:appId/api', element: <ApiAccess /> },
           { path: '/apps/:appId/chat', element: <ChatApp /> },
+          { path: '/apps/:appId/completion', element: <CompletionApp /> },
           { path: '/datasets', element: <Datasets /> },
         ],
       },

@@ -1,6 +1,8 @@
 """A chatflow's chat preview in Chromium: two messages in the run panel, each a draft run through the
 console API with the mock model echoing the query; the second continues the first reply's conversation,
-so the app has one conversation with both messages; "New conversation" starts another."""
+so the app has one conversation with both messages; "New conversation" starts another. The pages of the
+model-config apps: chatbot/agent (prompt, opening statement, chat preview) and text generator (a prompt with
+an input variable, run through /v1/completion-messages)."""
 
 from __future__ import annotations
 
@@ -153,4 +155,43 @@ def test_chat_app_page_edits_the_prompt_and_previews_the_published_app(
         headers={"Authorization": f"Bearer {key}"},
     )
     assert [c["id"] for c in listed.json()["data"]] == [conversation_id], listed.text
+    assert errors == []
+
+
+def test_completion_app_page_edits_the_prompt_and_runs_the_published_app(
+    chat_platform: Platform, page: Any
+) -> None:
+    page, errors = page
+    platform = chat_platform
+    sign_in(page, platform, "ada@example.com")
+    page.goto(f"{platform.base_url}/studio/apps")
+    page.get_by_label("App name").fill("River poem")
+    page.get_by_label("App type").select_option("completion")
+    page.get_by_role("button", name="Create").click()
+    card = page.locator("li[data-app-name='River poem']")
+    card.get_by_role("link", name="Configure and run").click()
+    page.wait_for_url("**/studio/apps/*/completion")
+    app_id = page.url.rstrip("/").split("/")[-2]
+
+    # A prompt with a {{variable}}: saved with a text input for it, then published.
+    prompt = "Write a short poem about the river {{river}}."
+    page.get_by_label("Pre-prompt").fill(prompt)
+    expect(page.get_by_test_id("prompt-variables")).to_contain_text("river")
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.get_by_role("status")).to_have_text("Saved and published")
+    config = console(platform, "GET", f"/apps/{app_id}/workflows/draft").json()["model_config"]
+    assert config["pre_prompt"] == prompt
+    assert [next(iter(item.values()))["variable"] for item in config["user_input_form"]] == ["river"]
+    assert config["model"]["mode"] == "chat"  # the rest of the config is kept
+
+    # Run the published app with the input: the mock model echoes the rendered prompt.
+    page.get_by_label("river", exact=True).fill("Danube")
+    with page.expect_request(lambda r: r.url.endswith("/v1/completion-messages")) as sent:
+        page.get_by_role("button", name="Run").click()
+    body = json.loads(sent.value.post_data or "{}")
+    assert body["inputs"] == {"river": "Danube"} and body["response_mode"] == "streaming"
+    output = page.get_by_test_id("completion-output")
+    expect(output).to_contain_text("Write a short poem about the river Danube.", timeout=90_000)
+    expect(output).to_have_attribute("aria-busy", "false")
+    screenshot(page, "18-completion-app")
     assert errors == []

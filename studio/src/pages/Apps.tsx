@@ -102,6 +102,8 @@ export function Apps() {
               {hasCanvas(app.mode) ? <Link className="btn-primary" to={`/apps/${app.id}/workflow`}>Open editor</Link> : null}
               {app.mode === 'chat' || app.mode === 'agent-chat'
                 ? <Link className="btn-primary" to={`/apps/${app.id}/chat`}>Configure and chat</Link> : null}
+              {app.mode === 'completion'
+                ? <Link className="btn-primary" to={`/apps/${app.id}/completion`}>Configure and run</Link> : null}
               <Link className="btn" to={`/apps/${app.id}/api`}>API access</Link>
               <button type="button" className="btn" onClick={() => void exportDsl(app)}><Download size={14} /> Export</button>
               <button type="button" className="btn-ghost ml-auto text-red-600" onClick={() => void remove(app)}>Delete</button>
