@@ -110,9 +110,7 @@ async def test_replicas_share_one_run_through_the_log() -> None:
 
 async def test_result_for_an_unknown_run_is_dropped() -> None:
     log, outbox = InMemoryRunLog(), InMemoryRunOutbox()
-    stray = NodeTaskResult(
-        event_id="x:y:1", run_id="nope", node_id="y", status="succeeded", at=time.time()
-    )
+    stray = NodeTaskResult(event_id="x:y:1", run_id="nope", node_id="y", status="succeeded", at=time.time())
     outcome = await RunAdvancer(log, outbox).handle(stray)
     assert not outcome.applied and outbox.events == [] and await log.read("nope") == []
 
@@ -127,3 +125,32 @@ async def test_elapsed_time_runs_from_acceptance_to_processing_and_survives_refo
     # The processing time was logged with the event: a re-fold elsewhere sees the same clock.
     (entry,) = await log.read(request.run_id)
     assert entry.event.processed_at == 1002.5
+
+
+async def test_a_replica_that_folds_the_log_first_publishes_the_last_steps_events() -> None:
+    """A replica died between logging a step and publishing its events; the next event of the run
+    reaches another replica before the redelivery: the run's stream still gets them first, in order."""
+    log, outbox = InMemoryRunLog(), _FlakyOutbox()
+    replica_a, replica_b = RunAdvancer(log, outbox), RunAdvancer(log, outbox)
+    request = _request(load_fixture("basic_llm_chat_workflow.yml"), {"query": "tell me"})
+    with pytest.raises(ConnectionError):
+        await replica_a.handle(request)  # logged; its events (and the llm task) never went out
+    assert outbox.events == []
+    result = NodeTaskResult(
+        event_id=f"{request.run_id}:llm_node:1",
+        run_id=request.run_id,
+        node_id="llm_node",
+        attempt=1,
+        status="succeeded",
+        outputs={"text": "a river"},
+        at=time.time(),
+    )
+    outcome = await replica_b.handle(result)
+    assert outcome.applied and outcome.finished
+    seqs = [e.seq for e in outbox.events]
+    assert seqs == list(range(1, len(seqs) + 1)), seqs
+    assert _names(outbox.events)[0] == "workflow_started" and _names(outbox.events)[-1] == "workflow_finished"
+    # The redelivered request changes nothing: its events are already in the stream, once.
+    before = list(outbox.events)
+    await replica_b.handle(request)
+    assert outbox.events == before

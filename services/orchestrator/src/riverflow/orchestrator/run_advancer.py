@@ -85,6 +85,11 @@ class RunAdvancer:
             folded = self._cache.get(event.run_id)
             if folded is None:
                 folded = _Folded() if optimistic else await self._fold(event.run_id)
+                if folded.entries and event.event_id not in folded.event_ids:
+                    # The replica that logged the last step may have died before publishing its
+                    # events: publish them (again; their ids make copies no-ops) before this
+                    # step's, so the run's stream keeps its order.
+                    await self._republish_events(folded, folded.entries[-1].event)
             if event.event_id in folded.event_ids:
                 return await self._replay_commands(folded, event)
             if folded.state is None and not isinstance(event, RunRequested):
@@ -118,14 +123,17 @@ class RunAdvancer:
 
     async def _replay_commands(self, folded: _Folded, event: RunInboxEvent) -> Outcome:
         """The event is already logged (a crash came between append and ack): republish its commands."""
-        state: RunState | None = None
-        for entry in folded.entries:
-            if entry.event.event_id == event.event_id:
-                _, commands = advance(state, entry.event)
-                finished = await self._publish(commands)
-                return Outcome(applied=False, commands=len(commands), finished=finished)
-            state, _ = advance(state, entry.event)
-        return Outcome(applied=False, commands=0, finished=False)
+        commands = _logged_commands(folded, event)
+        if commands is None:
+            return Outcome(applied=False, commands=0, finished=False)
+        finished = await self._publish(commands)
+        return Outcome(applied=False, commands=len(commands), finished=finished)
+
+    async def _republish_events(self, folded: _Folded, event: RunInboxEvent) -> None:
+        commands = _logged_commands(folded, event) or []
+        events = [c.event for c in commands if isinstance(c, EmitRunEvent)]
+        if events:
+            await self._outbox.emit(events)
 
     async def _publish(self, commands: list[Command]) -> bool:
         events: list[RunEvent] = [c.event for c in commands if isinstance(c, EmitRunEvent)]
@@ -147,3 +155,13 @@ class RunAdvancer:
         self._cache.move_to_end(run_id)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def _logged_commands(folded: _Folded, event: RunInboxEvent) -> list[Command] | None:
+    """The commands the logged ``event`` produced (None when it is not in the log)."""
+    state: RunState | None = None
+    for entry in folded.entries:
+        if entry.event.event_id == event.event_id:
+            return advance(state, entry.event)[1]
+        state, _ = advance(state, entry.event)
+    return None
