@@ -7,14 +7,19 @@ nats-server so the agent's consumer can use a short ack wait (redelivery after a
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
+import nats
 import pytest
+from riverflow.contracts import subjects
+from riverflow.contracts.events.v1 import NodeTaskChunk, RunEvent, parse_inbox_event
 from riverflow.mockllm import MockConfig, MockControl, MockServer
+from riverflow.runtime.streams import read_subject
 
 from tests.conftest import FIXTURES, sse_events
 from tests.platform import Platform, running_platform
@@ -114,6 +119,48 @@ def test_llm_workflow_streams_tokens_with_usage(platform: Platform, app_key: str
         {"role": "system", "content": "You are a helpful assistant."},
         {"role": "user", "content": query},
     ]
+
+
+async def _stored(nats_url: str, run_id: str) -> tuple[list, list[RunEvent], list[RunEvent]]:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        log = await read_subject(js, subjects.RUN_LOG_STREAM, subjects.run_log(run_id))
+        events = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
+        chunks = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_chunks(run_id))
+    finally:
+        await nc.close()
+    return (
+        [parse_inbox_event(m.data or b"") for m in log],
+        [RunEvent.model_validate_json(m.data or b"") for m in events],
+        [RunEvent.model_validate_json(m.data or b"") for m in chunks],
+    )
+
+
+def test_tokens_go_straight_to_the_client_not_through_the_run_log(platform: Platform, app_key: str) -> None:
+    query = "one two three four five"
+    events = _stream(platform, app_key, query)
+    run_id = events[0]["workflow_run_id"]
+    log, stored_events, relayed = asyncio.run(_stored(platform.env["NATS_URL"], run_id))
+    # The answer node waits on the llm's text from the start: the agent relays every token to
+    # the run's chunk subject; neither the log nor the run's own events hold a token.
+    assert "".join(c.data["text"] for c in relayed) == query and len(relayed) == len(query.split())
+    assert all(
+        c.event == "text_chunk" and c.data["from_variable_selector"] == ["llm_node", "text"] for c in relayed
+    )
+    started = next(e for e in stored_events if e.event == "node_started" and e.data["node_type"] == "llm")
+    assert {c.seq for c in relayed} == {started.seq}  # each follows the event that dispatched the node
+    assert not [e for e in log if isinstance(e, NodeTaskChunk)]
+    assert not [e for e in stored_events if e.event == "text_chunk"]
+    # The client got them in order, between the node's start and its end.
+    names = [e["event"] for e in events]
+    llm_started = next(
+        i for i, e in enumerate(events) if e["event"] == "node_started" and e["data"]["node_type"] == "llm"
+    )
+    llm_finished = next(
+        i for i, e in enumerate(events) if e["event"] == "node_finished" and e["data"]["node_type"] == "llm"
+    )
+    assert names[llm_started + 1 : llm_finished] == ["text_chunk"] * len(relayed)
 
 
 def test_rate_limited_calls_are_retried(platform: Platform, app_key: str, mock: MockControl) -> None:

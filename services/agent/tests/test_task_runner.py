@@ -16,7 +16,7 @@ from riverflow.agent.reference import (
 from riverflow.agent.resilience import ResilientModelClient, RetryPolicy
 from riverflow.agent.task_runner import PublishError, TaskRunner
 from riverflow.agent.tools.registry import ToolRegistry
-from riverflow.contracts.events.v1 import NodeTaskRequested
+from riverflow.contracts.events.v1 import ChunkRelay, NodeTaskRequested
 
 LLM_DATA = {"type": "llm", "model": {"provider": "openai", "name": "gpt-4o-mini", "mode": "chat"}}
 
@@ -64,6 +64,21 @@ async def test_llm_task_streams_numbered_chunks_then_its_result() -> None:
     assert len(usage) == 12 and usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
     assert result.metadata["total_tokens"] == usage["total_tokens"]
     assert result.metadata["usage"] == usage and "mock_model" not in result.metadata
+
+
+async def test_a_relayed_field_streams_to_the_run_not_the_inbox() -> None:
+    runner, publisher = _runner(InMemoryModelClient())
+    relay = ChunkRelay(event="message", text_key="answer", data={"id": "m1", "x": 1}, seq=7, task_id="t1")
+    result = await runner.run(_task().model_copy(update={"relay": {"text": relay}}))
+    assert publisher.chunks == []  # nothing for the orchestrator: the tokens went to the client
+    assert [msg_id for msg_id, _ in publisher.relayed] == [f"run-1:n1:1:relay:text:{i}" for i in range(3)]
+    events = [event for _, event in publisher.relayed]
+    assert [e.data["answer"] for e in events] == ["hello", " big", " river"]
+    assert all((e.event, e.seq, e.task_id, e.run_id) == ("message", 7, "t1", "run-1") for e in events)
+    assert all(e.data["id"] == "m1" and e.data["x"] == 1 for e in events)
+    # The result says how many went out and what they carried: the engine sends only the rest.
+    assert result.chunk_counts == {"text": 3} and result.streamed == {"text": "hello big river"}
+    assert publisher.events == [result]
 
 
 async def test_redelivered_task_republishes_the_stored_result_without_a_model_call() -> None:

@@ -7,7 +7,10 @@ Streams (all file-backed; see ARCHITECTURE.md for retention and the idempotency 
 - ``RF_RUN_LOG`` (limits): the run's event log, ``rf.v1.runs.log.<run_id>``. Appended by the
   orchestrator with optimistic concurrency; a run's state is rebuilt by folding it.
 - ``RF_RUN_EVENTS`` (limits): client-facing run events (Dify's stream events),
-  ``rf.v1.runs.events.<run_id>``. The gateway relays them as SSE.
+  ``rf.v1.runs.events.<run_id>``. The gateway relays them as SSE. The same stream keeps
+  ``rf.v1.runs.chunks.<run_id>``: streamed chunks a node task relays straight to the client
+  (``NodeTaskRequested.relay``), read in one ordered stream with the run's events; the run
+  recorder does not read them.
 - ``RF_NODE_TASKS`` (work queue): node work for other services, ``rf.v1.tasks.<service>.<node_type>``.
 
 Core NATS (not stored): ``rf.v1.runs.recorded.<run_id>``, a gateway replica's notice that it wrote a
@@ -24,11 +27,13 @@ __all__ = [
     "RUN_INBOX_ALL",
     "RUN_LOG_ALL",
     "RUN_EVENTS_ALL",
+    "RUN_CHUNKS_ALL",
     "NODE_TASKS_ALL",
     "ORCHESTRATOR_DURABLE",
     "run_inbox",
     "run_log",
     "run_events",
+    "run_chunks",
     "node_task",
     "RUN_RECORDED_ALL",
     "run_recorded",
@@ -42,6 +47,7 @@ NODE_TASKS_STREAM = "RF_NODE_TASKS"
 RUN_INBOX_ALL = "rf.v1.runs.inbox.>"
 RUN_LOG_ALL = "rf.v1.runs.log.>"
 RUN_EVENTS_ALL = "rf.v1.runs.events.>"
+RUN_CHUNKS_ALL = "rf.v1.runs.chunks.>"
 NODE_TASKS_ALL = "rf.v1.tasks.>"
 RUN_RECORDED_ALL = "rf.v1.runs.recorded.*"
 
@@ -62,6 +68,11 @@ def run_log(run_id: str) -> str:
 def run_events(run_id: str) -> str:
     """Subject of ``run_id``'s client-facing events."""
     return f"rf.v1.runs.events.{run_id}"
+
+
+def run_chunks(run_id: str) -> str:
+    """Subject of ``run_id``'s relayed chunks (in ``RF_RUN_EVENTS``, beside its events)."""
+    return f"rf.v1.runs.chunks.{run_id}"
 
 
 def node_task(service: str, node_type: str) -> str:

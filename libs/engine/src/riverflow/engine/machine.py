@@ -90,7 +90,7 @@ def apply_event(state: RunState | None, event: InboxEvent) -> tuple[RunState, li
             return state, []
         step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
         step.on_chunk(event)
-        return state, step.commands
+        return state, step.commands_with_relays()
     state.applied_event_ids[event.event_id] = True
     if isinstance(event, RunResumeRequested):
         # Only a failed run can be resumed; for any other run the request changes nothing.
@@ -98,7 +98,7 @@ def apply_event(state: RunState | None, event: InboxEvent) -> tuple[RunState, li
             return state, []
         step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
         step.resume()
-        return state, step.commands
+        return state, step.commands_with_relays()
     if state.finished or isinstance(event, RunRequested):
         return state, []
     step = _Step(state, runtime_graph(parse_app(state.dsl)), event.now)
@@ -108,7 +108,7 @@ def apply_event(state: RunState | None, event: InboxEvent) -> tuple[RunState, li
         step.on_human_input(event)
     else:
         step.on_result(event)
-    return state, step.commands
+    return state, step.commands_with_relays()
 
 
 class _Step(StepCore):
@@ -138,7 +138,7 @@ class _Step(StepCore):
             state.inputs = dict(event.inputs)
             step.emit("workflow_started", workflow_started(state))
             step.finish("failed", problem)
-            return state, step.commands
+            return state, step.commands_with_relays()
         graph = step.graph
         assert graph is not None and graph.root_id is not None
         step.emit("workflow_started", workflow_started(state))
@@ -147,7 +147,7 @@ class _Step(StepCore):
         streaming.activate_sessions(state, graph)
         step.enqueue("", graph.root_id, None)
         step.pump()
-        return state, step.commands
+        return state, step.commands_with_relays()
 
     # -- dispatched nodes ----------------------------------------------------------------------
 
@@ -220,6 +220,8 @@ class _Step(StepCore):
         if ref is None:
             return  # stale or unknown result: nothing to do
         key = next(k for k, r in self.state.tasks.items() if r is ref)
+        if ref.relayed:
+            self.mark_relayed(ref, result)
         if result.chunk_counts and streaming.chunks_missing(
             scope_of(self.state, ref.scope),
             self.graph_of(ref.scope),

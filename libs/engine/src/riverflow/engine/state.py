@@ -106,6 +106,8 @@ class TaskRef(BaseModel):
     scope: str
     node_id: str
     attempt: int
+    #: Fields whose chunks the task relays straight to the run's stream (``relaying``).
+    relayed: list[str] = Field(default_factory=list)
 
 
 class RunState(BaseModel):

@@ -11,6 +11,7 @@ from riverflow.engine.commands import Command, EmitRunEvent
 from riverflow.engine.containers import Containers
 from riverflow.engine.graph import RuntimeGraph
 from riverflow.engine.pausing import Pausing
+from riverflow.engine.relaying import Relaying
 from riverflow.engine.payloads import workflow_finished
 from riverflow.engine.resuming import Resuming
 from riverflow.engine.scopes import frame_tags, pool_of, scope_of
@@ -20,7 +21,7 @@ from riverflow.engine.traversal import Traversal
 __all__ = ["StepCore"]
 
 
-class StepCore(Traversal, Containers, Pausing, Resuming):
+class StepCore(Traversal, Containers, Pausing, Resuming, Relaying):
     """Mutates one run's state for one inbox event and collects the resulting commands.
 
     Work is a FIFO of ready ``(scope, node, predecessor)`` entries; frames whose nodes all
@@ -84,17 +85,7 @@ class StepCore(Traversal, Containers, Pausing, Resuming):
         graph = self.graph_of(scope)
         if not target.stream.queue:
             return
-        if self.state.app_mode == "advanced-chat":
-            base = {"id": self.state.message_id}
-            name, field = "message", "answer"
-        else:
-            base, name, field = {}, "text_chunk", "text"
-        if scope:
-            iteration_id, loop_id, _ = self.frame_info(scope)
-            if iteration_id:
-                base["in_iteration_id"] = iteration_id
-            if loop_id:
-                base["in_loop_id"] = loop_id
+        name, field, base = self.chunk_event(scope)
 
         def sink(text: str, selector: list[str]) -> None:
             self.emit(name, {**base, field: text, "from_variable_selector": selector})

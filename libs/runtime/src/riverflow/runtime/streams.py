@@ -44,7 +44,7 @@ STREAMS: tuple[StreamConfig, ...] = (
     StreamConfig(
         name=subjects.RUN_EVENTS_STREAM,
         description="Client-facing run events (Dify stream events).",
-        subjects=[subjects.RUN_EVENTS_ALL],
+        subjects=[subjects.RUN_EVENTS_ALL, subjects.RUN_CHUNKS_ALL],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,

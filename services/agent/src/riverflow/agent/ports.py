@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from pydantic import SecretStr
-from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskResult
+from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskResult, RunEvent
 
 __all__ = [
     "ChatMessage",
@@ -183,3 +183,7 @@ class EventPublisher(Protocol):
     """Publishes task chunks and results to the run's inbox; returns once the bus accepted them."""
 
     async def publish(self, event: NodeTaskChunk | NodeTaskResult) -> None: ...
+
+    async def relay(self, event: RunEvent, msg_id: str) -> None:
+        """A chunk the engine asked to relay (``NodeTaskRequested.relay``): to the run's stream."""
+        ...

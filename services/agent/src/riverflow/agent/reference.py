@@ -17,7 +17,7 @@ from riverflow.agent.ports import (
     ToolResult,
     ToolSpec,
 )
-from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskResult
+from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskResult, RunEvent
 
 __all__ = [
     "InMemoryModelClient",
@@ -138,9 +138,13 @@ class InMemoryPublisher:
 
     def __init__(self) -> None:
         self.events: list[NodeTaskChunk | NodeTaskResult] = []
+        self.relayed: list[tuple[str, RunEvent]] = []  # (msg id, event)
 
     async def publish(self, event: NodeTaskChunk | NodeTaskResult) -> None:
         self.events.append(event)
+
+    async def relay(self, event: RunEvent, msg_id: str) -> None:
+        self.relayed.append((msg_id, event))
 
     @property
     def chunks(self) -> list[NodeTaskChunk]:

@@ -20,7 +20,7 @@ from riverflow.agent.model_routing import ModelRouter
 from riverflow.agent.ports import EventPublisher, ModelError, ResultStore, ToolError
 from riverflow.agent.resilience import ResilientModelClient
 from riverflow.agent.tools.registry import ToolRegistry
-from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskRequested, NodeTaskResult
+from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskRequested, NodeTaskResult, RunEvent
 
 __all__ = ["TaskRunner", "PublishError", "result_key"]
 
@@ -64,9 +64,28 @@ class TaskRunner:
             app_id=task.app_id,
         )
         counts: dict[str, int] = {}  # chunks published per field; the result promises them
+        relays = task.relay or {}
+        streamed = {field: "" for field in relays}  # what relayed chunks carried, per field
 
         async def publish_chunk(field: str, text: str, data: dict[str, Any] | None = None) -> None:
             index = counts.get(field, 0)
+            relay = relays.get(field)
+            if relay is not None:
+                counts[field] = index + 1
+                streamed[field] += text
+                event = RunEvent(
+                    run_id=task.run_id,
+                    task_id=relay.task_id,
+                    seq=relay.seq,
+                    event=relay.event,
+                    data={**relay.data, relay.text_key: text},
+                    created_at=int(self.clock()),
+                )
+                try:
+                    await self.publisher.relay(event, f"{task.idempotency_key}:relay:{field}:{index}")
+                except Exception as exc:
+                    raise PublishError(str(exc)) from exc
+                return
             suffix = f"{index}" if field == "text" else f"{field}:{index}"
             chunk = NodeTaskChunk(
                 event_id=f"{task.idempotency_key}:chunk:{suffix}",
@@ -114,6 +133,8 @@ class TaskRunner:
             result = await self._execute(executor, context, base)
         if counts:
             result = result.model_copy(update={"chunk_counts": dict(counts)})
+        if streamed:
+            result = result.model_copy(update={"streamed": streamed})
         await self.results.put(result_key(task), result.model_dump(mode="json"))
         await self.publisher.publish(result)
         return result

@@ -17,7 +17,7 @@ from nats.js.kv import KeyValue
 from opentelemetry import propagate
 from riverflow.contracts import subjects
 from riverflow.contracts.credentials import CREDENTIALS_BUCKET, credentials_key
-from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskResult
+from riverflow.contracts.events.v1 import NodeTaskChunk, NodeTaskResult, RunEvent
 from riverflow.runtime.secret_box import SecretBox, SecretBoxError
 
 __all__ = ["KvCredentialStore", "KvResultStore", "InboxPublisher", "RESULTS_BUCKET", "ensure_results_bucket"]
@@ -113,7 +113,8 @@ class KvCredentialStore:
 
 
 class InboxPublisher:
-    """Publishes to ``run_inbox(run_id)`` with ``Nats-Msg-Id = event_id`` and waits for the stream's ack.
+    """Publishes to ``run_inbox(run_id)`` with ``Nats-Msg-Id = event_id`` and waits for the stream's ack;
+    relayed chunks go to ``run_chunks(run_id)`` in the run events stream.
 
     Results go through the broker (a publish span in the run's trace). Chunks, one per streamed
     token, go straight to JetStream with only the trace context in their headers: the orchestrator's
@@ -134,3 +135,13 @@ class InboxPublisher:
             )
             return
         await self.broker.publish(event, subject, headers=headers, stream=subjects.RUN_INBOX_STREAM)
+
+    async def relay(self, event: RunEvent, msg_id: str) -> None:
+        # Awaited one at a time, like chunks: the stream keeps them in order and paces the model.
+        js = self.broker.connection.jetstream()
+        await js.publish(
+            subjects.run_chunks(event.run_id),
+            event.model_dump_json().encode(),
+            stream=subjects.RUN_EVENTS_STREAM,
+            headers={"Nats-Msg-Id": msg_id},
+        )

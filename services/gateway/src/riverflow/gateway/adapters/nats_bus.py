@@ -28,7 +28,8 @@ RECORDER_DURABLE = "gateway-recorder"
 
 class NatsRunBus:
     """Publishes through the FastStream broker (trace context goes into the headers) and reads
-    ``run_events(run_id)`` with an ordered consumer from the stream's first message of that run."""
+    ``run_events(run_id)`` and ``run_chunks(run_id)`` with an ordered consumer from the stream's
+    first message of that run."""
 
     def __init__(
         self,
@@ -106,16 +107,25 @@ class NatsRunBus:
 
     async def events(self, run_id: str, after: int = 0) -> AsyncIterator[RunEvent]:
         js = self._broker.connection.jetstream()
+        events_subject, chunks_subject = subjects.run_events(run_id), subjects.run_chunks(run_id)
+        # One ordered stream of the run's events and the chunks its tasks relayed beside them.
         sub = await js.subscribe(
-            subjects.run_events(run_id),
+            events_subject,
             stream=subjects.RUN_EVENTS_STREAM,
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.ALL,
+            config=ConsumerConfig(filter_subjects=[events_subject, chunks_subject]),
         )
         last_seq = after
         try:
             async for msg in sub.messages:
                 event = RunEvent.model_validate_json(msg.data)
+                if msg.subject == chunks_subject:
+                    # A relayed chunk carries the seq of the event it follows; JetStream already
+                    # dropped re-sent copies, so only a run's earlier part (``after``) is skipped.
+                    if event.seq > after:
+                        yield event
+                    continue
                 if event.seq <= last_seq:  # a re-published duplicate, or before ``after``
                     continue
                 last_seq = event.seq

@@ -1,6 +1,7 @@
 """Bus events, version 1. Evolve by adding optional fields only."""
 
 from riverflow.contracts.events.v1.runs import (
+    ChunkRelay,
     HumanInputSubmitted,
     NodeTaskChunk,
     NodeTaskRequested,
@@ -14,6 +15,7 @@ from riverflow.contracts.events.v1.runs import (
 )
 
 __all__ = [
+    "ChunkRelay",
     "HumanInputSubmitted",
     "NodeTaskChunk",
     "NodeTaskRequested",

@@ -16,6 +16,7 @@ from riverflow.contracts.events.v1.resume import RunResumeRequested
 
 __all__ = [
     "RunRequested",
+    "ChunkRelay",
     "NodeTaskRequested",
     "NodeTaskResult",
     "NodeTaskChunk",
@@ -53,6 +54,21 @@ class RunRequested(_InboxEvent):
     at: float = Field(description="Unix time (seconds) the request was accepted.")
 
 
+class ChunkRelay(_Contract):
+    """How a task relays one field's chunks straight to the run's stream (``run_chunks(run_id)``).
+
+    The engine sets it when, at dispatch, the field is the segment its response stream is waiting
+    on: every chunk would be forwarded as it arrives, so it needs no trip through the run's inbox
+    and log. Each chunk becomes ``RunEvent(event, data={**data, text_key: chunk}, seq=seq)``.
+    """
+
+    event: str = Field(description="Dify's stream event: 'message' (chat apps) or 'text_chunk'.")
+    text_key: str = Field(description="Where the chunk's text goes in ``data`` ('answer' or 'text').")
+    data: dict[str, Any] = Field(default_factory=dict, description="The rest of each event's data.")
+    seq: int = Field(description="The seq of the run event the chunks follow (de-duplication floor).")
+    task_id: str
+
+
 class NodeTaskRequested(_Contract):
     """The engine asks another service to execute one node (model, tool, retrieval, sandbox...)."""
 
@@ -68,6 +84,9 @@ class NodeTaskRequested(_Contract):
     app_id: str = ""
     workspace_id: str = Field(default="", description="Whose provider credentials and tools apply.")
     user: str = ""
+    relay: dict[str, ChunkRelay] | None = Field(
+        default=None, description="Fields whose chunks go straight to the run's stream, not the inbox."
+    )
 
 
 class NodeTaskResult(_InboxEvent):
@@ -90,6 +109,11 @@ class NodeTaskResult(_InboxEvent):
         default=None,
         description="Chunks published before this result, per field; the engine applies the result "
         "only after them (chunks and results may be processed out of order). None: no promise.",
+    )
+    streamed: dict[str, str] | None = Field(
+        default=None,
+        description="Per relayed field (``NodeTaskRequested.relay``), the text its chunks carried: "
+        "what the client has already seen of that output.",
     )
 
 
