@@ -26,6 +26,7 @@ from riverflow.engine.nodes import NodeOutcome
 from riverflow.engine.payloads import node_finished, stable_id, workflow_started
 from riverflow.engine.resuming import resumable
 from riverflow.engine.scopes import pool_of, scope_of
+from riverflow.engine.single_node import start_single_node
 from riverflow.engine.state import NodeRun, RunState, TaskRef
 from riverflow.engine.step import StepCore
 from riverflow.engine.strategies import retry_policy
@@ -116,6 +117,8 @@ class _Step(StepCore):
 
     @classmethod
     def start(cls, event: RunRequested) -> tuple[RunState, list[Command]]:
+        if event.single_node is not None:  # the console's single-step run: one node, seeded pool
+            return start_single_node(cls, event)
         app, problem = None, None
         try:
             app = parse_app(event.dsl)

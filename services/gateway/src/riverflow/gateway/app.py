@@ -19,6 +19,7 @@ from riverflow.gateway.api.console import keys as console_keys
 from riverflow.gateway.api.console import mcp as console_mcp
 from riverflow.gateway.api.console import providers as console_providers
 from riverflow.gateway.api.console import run_history as console_run_history
+from riverflow.gateway.api.console import single_step as console_single_step
 from riverflow.gateway.api.console import versions as console_versions
 from riverflow.gateway.api.console import workspaces as console_workspaces
 from riverflow.gateway.api.deps import Services
@@ -62,6 +63,7 @@ _ROUTERS = (
     console_versions,
     console_draft_run,
     console_run_history,
+    console_single_step,
     console_keys,
     console_providers,
     console_mcp,

@@ -13,6 +13,7 @@ from riverflow.contracts.events.v1.runs import (
     RunStopRequested,
     parse_inbox_event,
 )
+from riverflow.contracts.events.v1.single_node import SingleNodeRun
 
 __all__ = [
     "ChunkRelay",
@@ -25,5 +26,6 @@ __all__ = [
     "RunRequested",
     "RunResumeRequested",
     "RunStopRequested",
+    "SingleNodeRun",
     "parse_inbox_event",
 ]

@@ -13,6 +13,7 @@ from pydantic import Field, TypeAdapter
 from riverflow.contracts.events.v1.human_input import HumanInputSubmitted
 from riverflow.contracts.events.v1.inbox_base import Contract, InboxEventBase
 from riverflow.contracts.events.v1.resume import RunResumeRequested
+from riverflow.contracts.events.v1.single_node import SingleNodeRun
 
 __all__ = [
     "RunRequested",
@@ -52,6 +53,9 @@ class RunRequested(_InboxEvent):
     conversation_variables: dict[str, Any] | None = None
     invoke_from: str = "service-api"
     at: float = Field(description="Unix time (seconds) the request was accepted.")
+    single_node: SingleNodeRun | None = Field(
+        default=None, description="Run only this node, with these variables (the console's single-step run)."
+    )
 
 
 class ChunkRelay(_Contract):

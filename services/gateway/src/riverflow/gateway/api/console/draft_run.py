@@ -22,7 +22,7 @@ from riverflow.gateway.app_runtime import runnable
 from riverflow.gateway.errors import ApiError
 from riverflow.gateway.records import AppRecord, VersionRecord
 
-__all__ = ["router", "draft_workflow_id", "console_user_id"]
+__all__ = ["router", "draft_workflow_id", "draft_version", "console_user_id"]
 
 router = APIRouter(prefix="/console/api", tags=["console-runs"])
 
@@ -55,7 +55,7 @@ def console_user_id(user: ConsoleUser) -> str:
     return user.account_id or "console"
 
 
-async def _draft_version(svc: Any, app: AppRecord) -> VersionRecord:
+async def draft_version(svc: Any, app: AppRecord) -> VersionRecord:
     draft = await svc.store.get_draft(app.id)
     if draft is None:
         raise ApiError(404, "draft_workflow_not_exist", "Draft not found.")
@@ -67,7 +67,7 @@ async def _draft(svc: Any, request: Request, app_id: str, user: ConsoleUser, mod
     app = await workspace_app(request, app_id, user)
     if app.mode != mode:
         raise ApiError(400, code, "Please check if your app mode matches the right API route.")
-    version = await _draft_version(svc, app)
+    version = await draft_version(svc, app)
     return app, version, runnable(app.mode, version.dsl)
 
 

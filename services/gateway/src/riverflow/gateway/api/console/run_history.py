@@ -13,7 +13,7 @@ from riverflow.gateway.api.deps import ServicesDep
 from riverflow.gateway.errors import ApiError
 from riverflow.gateway.records import AppRecord, NodeExecutionRecord, RunQuery, RunRecord
 
-__all__ = ["router"]
+__all__ = ["router", "execution_body"]
 
 router = APIRouter(prefix="/console/api", tags=["console-runs"])
 
@@ -148,7 +148,8 @@ async def get_run(
     }
 
 
-def _execution(execution: NodeExecutionRecord) -> dict[str, Any]:
+def execution_body(execution: NodeExecutionRecord) -> dict[str, Any]:
+    """A node execution in Dify's console shape (a run's node executions, a single-step run)."""
     return {
         "id": execution.id,
         "index": execution.index,
@@ -177,4 +178,4 @@ async def node_executions(
 ) -> dict[str, Any]:
     app = await _workflow_app(request, app_id, user)
     run = await _run(svc, app, run_id)
-    return {"data": [_execution(e) for e in await svc.store.list_node_executions(run.id)]}
+    return {"data": [execution_body(e) for e in await svc.store.list_node_executions(run.id)]}
