@@ -13,9 +13,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
+from riverflow.mockllm import MockConfig, MockControl, MockServer
 from riverflow.runtime.nats_server import NatsServerProcess, free_port
 
-__all__ = ["ServiceProcess", "Platform", "running_platform"]
+__all__ = ["ServiceProcess", "Platform", "running_platform", "running_model_platform"]
 
 
 class ServiceProcess:
@@ -135,3 +136,15 @@ def running_platform(
     finally:
         running.stop_all()
         nats.stop()
+
+
+@contextlib.contextmanager
+def running_model_platform(work: Path) -> Iterator[Platform]:
+    """``running_platform`` with the orchestrator and the agent, whose model is the shipped mock."""
+    with MockServer(MockConfig()) as server:
+        env = {
+            "AGENT_DEFAULT_MODEL_BASE_URL": MockControl(server.base_url).base_url,
+            "AGENT_HEALTH_PORT": "0",
+        }
+        with running_platform(work, ("orchestrator", "agent"), env) as running:
+            yield running

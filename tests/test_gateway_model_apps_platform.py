@@ -9,10 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from riverflow.mockllm import MockConfig, MockControl, MockServer
 
 from tests.conftest import sse_events
-from tests.platform import Platform, running_platform
+from tests.platform import Platform, running_model_platform
 
 pytestmark = pytest.mark.integration
 
@@ -35,14 +34,8 @@ USAGE_KEYS = {
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    work = tmp_path_factory.mktemp("model-apps")
-    with MockServer(MockConfig()) as server:
-        env = {
-            "AGENT_DEFAULT_MODEL_BASE_URL": MockControl(server.base_url).base_url,
-            "AGENT_HEALTH_PORT": "0",
-        }
-        with running_platform(work, ("orchestrator", "agent"), env) as running:
-            yield running
+    with running_model_platform(tmp_path_factory.mktemp("model-apps")) as running:
+        yield running
 
 
 def _post(platform: Platform, key: str, path: str, body: dict) -> httpx.Response:

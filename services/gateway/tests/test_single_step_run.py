@@ -93,6 +93,7 @@ async def test_a_model_node_is_dispatched_with_the_given_values(gateway, task_ex
     assert ran.status_code == 200, ran.text
     body = ran.json()
     assert body["status"] == "succeeded" and body["outputs"]["text"] == "echo: Draft about deltas"
+    assert body["inputs"] == {"#start.topic#": "deltas"}  # the model reports none: the values given
     [task] = task_executor.tasks
     assert task.node_id == "draft" and task.inputs["prompt_messages"] == [
         {"role": "user", "content": "Draft about deltas"}

@@ -100,6 +100,8 @@ def _body(
             "finished_at": data.get("finished_at") or terminal.created_at,
         }
     body = execution_body(node_execution(run, finished, run.created_at))
+    if not body["inputs"]:  # a node that reports no inputs (a model's): show what it was given
+        body["inputs"] = run.inputs
     body.update(created_by_role="account", created_by_end_user=None, triggered_from=SINGLE_STEP)
     return body
 
