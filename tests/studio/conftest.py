@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from riverflow.mockllm import MockConfig, MockServer
 
 from tests.platform import Platform
 
@@ -68,6 +69,27 @@ def studio_platform(nats_url: str, tmp_path: Path, studio_dist: Path) -> Iterato
     running.wait_for_gateway()
     yield running
     running.stop_all()
+
+
+@pytest.fixture
+def chat_platform(nats_url: str, tmp_path: Path, studio_dist: Path) -> Iterator[Platform]:
+    """The studio's platform plus the agent service, whose model is the shipped mock (it echoes the
+    user turn): the chat previews and the single-step run of a model node."""
+    with MockServer(MockConfig()) as mock:
+        env = {
+            "GATEWAY_STUDIO_DIST": str(studio_dist),
+            "AGENT_DEFAULT_MODEL_BASE_URL": mock.base_url,
+            "AGENT_HEALTH_PORT": "0",
+        }
+        running = Platform(nats_url, tmp_path, env)
+        running.start("gateway")
+        running.start("orchestrator")
+        running.start("agent")
+        running.wait_for_gateway()
+        try:
+            yield running
+        finally:
+            running.stop_all()
 
 
 @pytest.fixture(scope="package")

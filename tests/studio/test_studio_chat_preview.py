@@ -7,14 +7,12 @@ an input variable, run through /v1/completion-messages)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
-from riverflow.mockllm import MockConfig, MockServer
 
 from tests.platform import Platform
 from tests.studio.conftest import console, screenshot, sign_in
@@ -23,26 +21,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 FIXTURE = "basic_chatflow.yml"
 DRAFT_RUN = "/advanced-chat/workflows/draft/run"
-
-
-@pytest.fixture
-def chat_platform(nats_url: str, tmp_path: Path, studio_dist: Path) -> Iterator[Platform]:
-    """The studio's platform plus the agent service, whose model is the shipped mock (it echoes)."""
-    with MockServer(MockConfig()) as mock:
-        env = {
-            "GATEWAY_STUDIO_DIST": str(studio_dist),
-            "AGENT_DEFAULT_MODEL_BASE_URL": mock.base_url,
-            "AGENT_HEALTH_PORT": "0",
-        }
-        running = Platform(nats_url, tmp_path, env)
-        running.start("gateway")
-        running.start("orchestrator")
-        running.start("agent")
-        running.wait_for_gateway()
-        try:
-            yield running
-        finally:
-            running.stop_all()
 
 
 def _send(page: Any, text: str) -> Any:

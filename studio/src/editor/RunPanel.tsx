@@ -122,7 +122,8 @@ export function RunPanel({ app }: { app: App }) {
   )
 }
 
-function NodeIo({ label, value }: { label: string; value?: Record<string, unknown> | null }) {
+/** A node's inputs or outputs as JSON (the run trace, the single-step run). */
+export function NodeIo({ label, value }: { label: string; value?: Record<string, unknown> | null }) {
   if (!value) return null
   return (
     <div data-io={label.toLowerCase()}>

@@ -238,7 +238,7 @@ function EditorBody({ app, draft }: { app: App; draft: Draft }) {
         <div className="flex-1" data-testid="canvas">
           <Canvas viewport={draft.graph?.viewport} />
         </div>
-        {runPanel ? <RunPanel app={app} /> : <NodePanel mode={app.mode} />}
+        {runPanel ? <RunPanel app={app} /> : <NodePanel mode={app.mode} appId={app.id} />}
       </div>
       <BlockSelector />
     </div>

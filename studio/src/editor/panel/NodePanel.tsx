@@ -4,9 +4,11 @@ import { lazy, Suspense, useMemo } from 'react'
 import type { AppMode } from '../../api/types'
 import { blockOf, type NodeData, supportsErrorStrategy } from '../blocks'
 import { useDoc } from '../docStore'
+import { canRunAlone } from '../singleStep'
 import { useUi } from '../uiStore'
 import { availableVars, childVars, type VarGroup } from '../variables'
 import { Field, Rows, TemplateText, TextInput, VarSelect } from './fields'
+import { StepRun } from './StepRun'
 
 const CodeEditor = lazy(() => import('./CodeEditor'))
 
@@ -232,7 +234,7 @@ function TypeForm({ data, update, groups, nodeId }: { data: NodeData; update: Up
   }
 }
 
-export function NodePanel({ mode }: { mode: AppMode }) {
+export function NodePanel({ mode, appId }: { mode: AppMode; appId: string }) {
   const id = useUi((s) => s.panelNodeId)
   const node = useDoc((s) => (id ? s.nodes.find((n) => n.id === id) : undefined))
   const edges = useDoc((s) => s.edges)
@@ -267,6 +269,7 @@ export function NodePanel({ mode }: { mode: AppMode }) {
           </select>
         </Field>
       ) : null}
+      {canRunAlone(node.data.type, node.parentId) ? <StepRun key={id} appId={appId} nodeId={id} data={node.data} groups={groups} /> : null}
     </aside>
   )
 }
