@@ -67,7 +67,8 @@ def _events(commands: list[Any]) -> list[Any]:
 
 def test_a_pure_node_runs_alone_with_its_inputs_by_selector_or_by_name() -> None:
     app = _app()
-    for inputs in ({"#draft.text#": "hello"}, {"body": "hello"}, {"draft.text": "hello"}):
+    keys = ("#draft.text#", "body", "draft.text", "format.#draft.text#", "format.body")
+    for inputs in ({key: "hello"} for key in keys):
         state, commands = advance(None, _request(app, "format", inputs))
         events = _events(commands)
         assert [e.event for e in events] == [

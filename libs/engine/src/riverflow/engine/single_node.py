@@ -8,7 +8,8 @@ after it. The variables the node reads are seeded into the pool: other nodes' ou
 
 User inputs follow Dify's single-step convention, keyed by selector: ``"#1711528708197.text#"``;
 also ``"sys.query"`` (a dotted selector) and, for a node that names its inputs (code,
-template-transform, an LLM's Jinja2 variables), the bare name (``"arg1"``), as Dify's forms send.
+template-transform, an LLM's Jinja2 variables), the bare name (``"arg1"``), as Dify's forms send;
+either may carry the node's own id in front (``"<node_id>.#1711528708197.text#"``), as Dify allows.
 """
 
 from __future__ import annotations
@@ -122,7 +123,11 @@ def _runnable_alone(app: AppDefinition, node_id: str) -> Node:
     return node
 
 
-def _selector_of(key: str, named: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _selector_of(key: str, node_id: str, named: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    # Dify also accepts its mapping's full key, with the node's own id in front: "<node>.#a.b#", "<node>.x".
+    rest = key.removeprefix(f"{node_id}.")
+    if rest != key and (rest in named or rest.startswith("#")):
+        key = rest
     if key in named:
         return named[key]
     text = key[1:-1] if len(key) > 2 and key.startswith("#") and key.endswith("#") else key
@@ -146,7 +151,7 @@ def seeded_variables(
     named = _named_inputs(_runnable_alone(app, node_id))
     pool: dict[str, dict[str, Any]] = {}
     for key, value in user_inputs.items():
-        owner, name, *path = _selector_of(str(key), named)
+        owner, name, *path = _selector_of(str(key), node_id, named)
         if not path:
             pool.setdefault(owner, {})[name] = value
             continue
