@@ -58,16 +58,21 @@ async def model_alone(base_url: str, query: str, calls: int) -> list[float]:
         return list(await asyncio.gather(*(one() for _ in range(calls))))
 
 
-async def chats(base_url: str, key: str, query: str, count: int) -> tuple[list[float], list[str]]:
-    """``count`` streaming chats at once; each one's duration (s), and the failures."""
+async def chats(
+    base_url: str, key: str, query: str, count: int
+) -> tuple[list[float], list[str], dict[str, list[float]]]:
+    """``count`` streaming chats at once; each one's duration (s), the failures, and the phases:
+    request → first event, first event → first token, first token → last token (s)."""
     limits = httpx.Limits(max_connections=count + 8, max_keepalive_connections=count + 8)
     durations: list[float] = []
     failures: list[str] = []
+    phases: dict[str, list[float]] = {"first event": [], "to first token": [], "tokens": []}
     async with httpx.AsyncClient(base_url=base_url, timeout=600, limits=limits) as client:
 
         async def one(i: int) -> None:
             t0 = time.perf_counter()
             last, ended = "", False
+            first_event = first_token = last_token = 0.0
             try:
                 async with client.stream(
                     "POST",
@@ -80,6 +85,10 @@ async def chats(base_url: str, key: str, query: str, count: int) -> tuple[list[f
                         return
                     async for line in response.aiter_lines():
                         if line.startswith("data: "):
+                            now = time.perf_counter()
+                            first_event = first_event or now
+                            if line.startswith('data: {"event":"message"'):
+                                first_token, last_token = first_token or now, now
                             last = line
                             ended = ended or line.startswith('data: {"event":"message_end"')
             except httpx.HTTPError as exc:
@@ -92,9 +101,13 @@ async def chats(base_url: str, key: str, query: str, count: int) -> tuple[list[f
                 failures.append(f"ended with {last[:300]}")
                 return
             durations.append(time.perf_counter() - t0)
+            if first_token:
+                phases["first event"].append(first_event - t0)
+                phases["to first token"].append(first_token - first_event)
+                phases["tokens"].append(last_token - first_token)
 
         await asyncio.gather(*(one(i) for i in range(count)))
-    return durations, failures
+    return durations, failures, phases
 
 
 def main() -> None:
@@ -128,14 +141,14 @@ def main() -> None:
                     platform.start(name)
                 platform.wait_for_gateway(timeout=600)
                 key = platform.import_app(DSL)["api_key"]
-                warm, failed = asyncio.run(chats(platform.base_url, key, query, 3))
+                _, failed, _ = asyncio.run(chats(platform.base_url, key, query, 3))
                 assert not failed, failed
                 pids = {n: s.proc.pid for n, s in platform.services.items() if s.proc is not None}
                 pids["nats-server"] = server.pid or 0
                 pids["mock model"] = mock_proc.pid
                 before = {n: cpu_seconds(p) for n, p in pids.items()}
                 start = time.perf_counter()
-                durations, failures = asyncio.run(chats(platform.base_url, key, query, args.chats))
+                durations, failures, phases = asyncio.run(chats(platform.base_url, key, query, args.chats))
                 wall = time.perf_counter() - start
                 cpu = {n: cpu_seconds(p) - before[n] for n, p in pids.items()}
                 rss = {n: peak_rss_mib(p) for n, p in pids.items()}
@@ -153,6 +166,8 @@ def main() -> None:
             f"added by the platform (duration - model alone): p50 {pct(added, 0.5):.0f} ms, "
             f"p99 {pct(added, 0.99):.0f} ms"
         )
+        spans = [f"{n} {pct(v, 0.5) * 1e3:.0f} / {pct(v, 0.99) * 1e3:.0f} ms" for n, v in phases.items()]
+        print("phases p50 / p99: " + ", ".join(spans))
     print(
         "peak RSS: "
         + ", ".join(f"{n} {m:.0f} MiB" for n, m in rss.items())
