@@ -1,8 +1,9 @@
 """A chatflow's chat preview in Chromium: two messages in the run panel, each a draft run through the
 console API with the mock model echoing the query; the second continues the first reply's conversation,
 so the app has one conversation with both messages; "New conversation" starts another. The pages of the
-model-config apps: chatbot/agent (prompt, opening statement, chat preview) and text generator (a prompt with
-an input variable, run through /v1/completion-messages)."""
+model-config apps: chatbot/agent (prompt, opening statement, a chat preview debugging the draft with unsaved
+edits through the console's chat-messages) and text generator (a prompt with an input variable, debugged
+unsaved through the console's completion-messages, then saved and published)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def test_chatflow_chat_preview_continues_one_conversation(
 
 
 @pytest.mark.parametrize("mode", ["chat", "agent-chat"])
-def test_chat_app_page_edits_the_prompt_and_previews_the_published_app(
+def test_chat_app_page_debugs_unsaved_edits_then_publishes_them(
     chat_platform: Platform, page: Any, mode: str
 ) -> None:
     page, errors = page
@@ -98,25 +99,20 @@ def test_chat_app_page_edits_the_prompt_and_previews_the_published_app(
     assert created.status_code == 201, created.text
     app_id = created.json()["id"]
     page.goto(f"{platform.base_url}/studio/apps")
+    versions = console(platform, "GET", f"/apps/{app_id}/workflows").json()["items"]
     page.get_by_role("link", name="Configure and chat").click()
     page.wait_for_url(f"**/studio/apps/{app_id}/chat")
-
-    # The pre-prompt and opening statement are saved to the draft's model config and published.
     page.get_by_label("Pre-prompt").fill("You are a river guide.")
     page.get_by_label("Opening statement").fill("Ask me about rivers.")
-    page.get_by_role("button", name="Save and publish").click()
-    expect(page.get_by_role("status")).to_have_text("Saved and published")
-    config = console(platform, "GET", f"/apps/{app_id}/workflows/draft").json()["model_config"]
-    assert config["pre_prompt"] == "You are a river guide."
-    assert config["opening_statement"] == "Ask me about rivers."
-    assert config["model"]["mode"] == "chat"  # the rest of the config is kept
 
-    # The preview greets with the opening statement, then talks to the published app, one conversation.
+    # Before saving, the preview debugs the draft with the edits: it greets with the unsaved opening
+    # statement and sends the edited config; one conversation, nothing published.
     transcript = page.get_by_test_id("chat-transcript")
     answers = transcript.get_by_test_id("chat-assistant")
     expect(answers.nth(0)).to_have_text("Ask me about rivers.")
     sent = []
-    page.on("request", lambda r: sent.append(r) if r.url.endswith("/v1/chat-messages") else None)
+    debug_path = f"/console/api/apps/{app_id}/chat-messages"
+    page.on("request", lambda r: sent.append(r) if r.url.endswith(debug_path) else None)
     for i, text in enumerate(["hello river", "how long are you"]):
         transcript.get_by_label("Message").fill(text)
         transcript.get_by_role("button", name="Send").click()
@@ -125,18 +121,27 @@ def test_chat_app_page_edits_the_prompt_and_previews_the_published_app(
     conversation_id = transcript.get_attribute("data-conversation-id")
     bodies = [json.loads(r.post_data or "{}") for r in sent]
     assert "conversation_id" not in bodies[0] and bodies[1]["conversation_id"] == conversation_id
+    assert bodies[0]["model_config"]["pre_prompt"] == "You are a river guide."
+    assert bodies[0]["response_mode"] == "streaming" and "user" not in bodies[0]
+    assert sent[0].headers["authorization"] != "Bearer "  # the console session, not an app key
+    assert console(platform, "GET", f"/apps/{app_id}/workflows").json()["items"] == versions
+    draft = console(platform, "GET", f"/apps/{app_id}/workflows/draft").json()["model_config"]
+    assert draft["pre_prompt"] != "You are a river guide."
     screenshot(page, f"17-chat-app-{mode}")
-    key = page.evaluate(f"sessionStorage.getItem('riverflow.preview-key.{app_id}')")
-    listed = httpx.get(
-        f"{platform.base_url}/v1/conversations",
-        params={"user": "studio-preview"},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert [c["id"] for c in listed.json()["data"]] == [conversation_id], listed.text
+
+    # "Save and publish" writes the edits to the draft's model config and publishes them.
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.get_by_role("status")).to_have_text("Saved and published")
+    config = console(platform, "GET", f"/apps/{app_id}/workflows/draft").json()["model_config"]
+    assert config["pre_prompt"] == "You are a river guide."
+    assert config["opening_statement"] == "Ask me about rivers."
+    assert config["model"]["mode"] == "chat"  # the rest of the config is kept
+    after = console(platform, "GET", f"/apps/{app_id}/workflows").json()["items"]
+    assert len(after) == len(versions) + 1
     assert errors == []
 
 
-def test_completion_app_page_edits_the_prompt_and_runs_the_published_app(
+def test_completion_app_page_debugs_the_unsaved_prompt_then_publishes_it(
     chat_platform: Platform, page: Any
 ) -> None:
     page, errors = page
@@ -150,26 +155,32 @@ def test_completion_app_page_edits_the_prompt_and_runs_the_published_app(
     card.get_by_role("link", name="Configure and run").click()
     page.wait_for_url("**/studio/apps/*/completion")
     app_id = page.url.rstrip("/").split("/")[-2]
+    versions = console(platform, "GET", f"/apps/{app_id}/workflows").json()["items"]
 
-    # A prompt with a {{variable}}: saved with a text input for it, then published.
+    # A prompt with a {{variable}}, unsaved: the debug run already offers its input and sends the edited
+    # config; the mock model echoes the rendered prompt.
     prompt = "Write a short poem about the river {{river}}."
     page.get_by_label("Pre-prompt").fill(prompt)
     expect(page.get_by_test_id("prompt-variables")).to_contain_text("river")
+    page.get_by_label("river", exact=True).fill("Danube")
+    with page.expect_request(lambda r: r.url.endswith(f"/apps/{app_id}/completion-messages")) as sent:
+        page.get_by_role("button", name="Run").click()
+    body = json.loads(sent.value.post_data or "{}")
+    assert body["inputs"] == {"river": "Danube"} and body["response_mode"] == "streaming"
+    assert body["model_config"]["pre_prompt"] == prompt
+    output = page.get_by_test_id("completion-output")
+    expect(output).to_contain_text("Write a short poem about the river Danube.", timeout=90_000)
+    expect(output).to_have_attribute("aria-busy", "false")
+    screenshot(page, "18-completion-app")
+    assert console(platform, "GET", f"/apps/{app_id}/workflows").json()["items"] == versions
+
+    # Saved with a text input for the variable, then published.
     page.get_by_role("button", name="Save and publish").click()
     expect(page.get_by_role("status")).to_have_text("Saved and published")
     config = console(platform, "GET", f"/apps/{app_id}/workflows/draft").json()["model_config"]
     assert config["pre_prompt"] == prompt
     assert [next(iter(item.values()))["variable"] for item in config["user_input_form"]] == ["river"]
     assert config["model"]["mode"] == "chat"  # the rest of the config is kept
-
-    # Run the published app with the input: the mock model echoes the rendered prompt.
-    page.get_by_label("river", exact=True).fill("Danube")
-    with page.expect_request(lambda r: r.url.endswith("/v1/completion-messages")) as sent:
-        page.get_by_role("button", name="Run").click()
-    body = json.loads(sent.value.post_data or "{}")
-    assert body["inputs"] == {"river": "Danube"} and body["response_mode"] == "streaming"
-    output = page.get_by_test_id("completion-output")
-    expect(output).to_contain_text("Write a short poem about the river Danube.", timeout=90_000)
-    expect(output).to_have_attribute("aria-busy", "false")
-    screenshot(page, "18-completion-app")
+    published = console(platform, "GET", f"/apps/{app_id}/workflows").json()["items"]
+    assert len(published) == len(versions) + 1
     assert errors == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
 from riverflow.gateway.adapters import sql_models_accounts, sql_models_chat  # noqa: F401 - tables
 from riverflow.gateway.adapters.memory_bus import InMemoryRunBus, TaskExecutor
 from riverflow.gateway.adapters.memory_store import InMemoryStore
@@ -38,6 +40,20 @@ def fixture_text(name: str) -> str:
     """A Dify fixture from ../shared, or one of this suite's own apps (tests/apps)."""
     path = APPS / name if (APPS / name).exists() else FIXTURES / name
     return path.read_text()
+
+
+def succeeded(task: NodeTaskRequested, outputs: dict[str, Any], **metadata: Any) -> NodeTaskResult:
+    """The model's stand-in answer to a node task: ``outputs``, succeeded now."""
+    return NodeTaskResult(
+        event_id=task.idempotency_key,
+        run_id=task.run_id,
+        node_id=task.node_id,
+        attempt=task.attempt,
+        status="succeeded",
+        outputs=outputs,
+        metadata=metadata,
+        at=time.time(),
+    )
 
 
 def parse_sse(body: str) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ executor standing in for the agent service, returning text and Dify usage."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,8 @@ from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
 from riverflow.engine import parse_app
 from riverflow.gateway.model_config_app import to_chatflow_dsl
 from riverflow.gateway.usage import USAGE_KEYS
+
+from .conftest import succeeded
 
 APPS = Path(__file__).resolve().parent / "apps"
 
@@ -39,16 +40,7 @@ def task_executor():
         if "fail" in json.dumps(task.data):
             raise RuntimeError("provider said no")
         text = f"{task.node_type} answer"
-        return NodeTaskResult(
-            event_id=task.idempotency_key,
-            run_id=task.run_id,
-            node_id=task.node_id,
-            attempt=task.attempt,
-            status="succeeded",
-            outputs={"text": text},
-            metadata={"usage": USAGE, "total_tokens": 12},
-            at=time.time(),
-        )
+        return succeeded(task, {"text": text}, usage=USAGE, total_tokens=12)
 
     return execute
 

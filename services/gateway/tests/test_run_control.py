@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import httpx
 import pytest
 from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
 from riverflow.gateway.records import RunQuery
+
+from .conftest import succeeded
 
 SLOW = "slow_model_workflow.yml"
 
@@ -25,16 +26,7 @@ class Gate:
     async def __call__(self, task: NodeTaskRequested) -> NodeTaskResult:
         self.started.set()
         await self.release.wait()
-        return NodeTaskResult(
-            event_id=task.idempotency_key,
-            run_id=task.run_id,
-            node_id=task.node_id,
-            attempt=task.attempt,
-            status="succeeded",
-            outputs={"text": "late answer"},
-            metadata={"usage": {"total_tokens": 3}},
-            at=time.time(),
-        )
+        return succeeded(task, {"text": "late answer"}, usage={"total_tokens": 3})
 
 
 @pytest.fixture

@@ -3,12 +3,13 @@ selectors, answers Dify's node execution, is kept out of the run lists; bad requ
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
 from riverflow.gateway.records import RunQuery
+
+from .conftest import succeeded
 
 APP = "single_step_workflow.yml"
 EXECUTION_KEYS = {
@@ -27,16 +28,7 @@ class EchoModel:
     async def __call__(self, task: NodeTaskRequested) -> NodeTaskResult:
         self.tasks.append(task)
         prompt = task.inputs["prompt_messages"][-1]["content"]
-        return NodeTaskResult(
-            event_id=task.idempotency_key,
-            run_id=task.run_id,
-            node_id=task.node_id,
-            attempt=task.attempt,
-            status="succeeded",
-            outputs={"text": f"echo: {prompt}"},
-            metadata={"total_tokens": 5},
-            at=time.time(),
-        )
+        return succeeded(task, {"text": f"echo: {prompt}"}, total_tokens=5)
 
 
 @pytest.fixture

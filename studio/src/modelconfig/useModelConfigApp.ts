@@ -1,13 +1,14 @@
 /**
  * Shared by the chatbot/agent and text-generator pages (apps with a model config, no canvas): the app, its
  * draft's model config, saving changes to the draft (`POST /console/api/apps/<id>/model-config`) then
- * publishing, and the preview's Service API key (the console has no debug run for these modes, so the
- * previews talk to the published app with a key created for the studio, as the API access page creates one).
+ * publishing, and the debugger's run: the console's `chat-messages` / `completion-messages` with the
+ * editor's config as `model_config`, so unsaved edits can be tried before they are published.
  */
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
-import { consoleApi } from '../api/client'
-import type { ApiKey, App } from '../api/types'
+import { consoleApi, session } from '../api/client'
+import { type RunEvent, streamRun } from '../api/sse'
+import type { App } from '../api/types'
 
 export type ModelConfig = Record<string, unknown> & {
   pre_prompt?: string
@@ -15,13 +16,17 @@ export type ModelConfig = Record<string, unknown> & {
   user_input_form?: Record<string, Record<string, unknown>>[]
 }
 
-/** The preview's key, one per app for the browser session (the token is only shown when created). */
-export async function previewKey(appId: string): Promise<string> {
-  const stored = sessionStorage.getItem(`riverflow.preview-key.${appId}`)
-  if (stored) return stored
-  const key = await consoleApi<ApiKey>(`/apps/${appId}/api-keys`, 'POST', { json: {} })
-  sessionStorage.setItem(`riverflow.preview-key.${appId}`, key.token)
-  return key.token
+/** Streams a debug run of the draft with `modelConfig` in place of its saved config (nothing is saved). */
+export async function debugRun(
+  appId: string,
+  route: 'chat-messages' | 'completion-messages',
+  body: Record<string, unknown>,
+  modelConfig: ModelConfig,
+  onEvent: (event: RunEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const payload = { ...body, model_config: modelConfig, response_mode: 'streaming' }
+  await streamRun(`/console/api/apps/${appId}/${route}`, session.token() ?? '', payload, onEvent, signal)
 }
 
 export function useModelConfigApp(appId: string) {

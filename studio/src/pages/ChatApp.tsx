@@ -1,14 +1,13 @@
 /**
  * A chatbot or agent app (model config, no canvas): edit its pre-prompt and opening statement (saved to the
- * draft, then published), and a chat preview of the published app through the Service API
- * (`/v1/chat-messages`, streaming). Loading, saving and the preview key: useModelConfigApp.
+ * draft, then published), and a chat preview that debugs the draft with the unsaved edits through the
+ * console (`/console/api/apps/<id>/chat-messages`, streaming). Loading, saving, the debug run: useModelConfigApp.
  */
 import { useRef, useState } from 'react'
 import { useParams } from 'react-router'
-import { streamRun } from '../api/sse'
 import { type ChatMessage, ChatTranscript } from '../chat/ChatTranscript'
 import { ModelConfigLayout } from '../modelconfig/ModelConfigLayout'
-import { previewKey, useModelConfigApp } from '../modelconfig/useModelConfigApp'
+import { debugRun, useModelConfigApp } from '../modelconfig/useModelConfigApp'
 
 export function ChatApp() {
   const { appId = '' } = useParams()
@@ -21,6 +20,7 @@ export function ChatApp() {
 
   const prePrompt = edits.pre_prompt ?? String(config.pre_prompt ?? '')
   const opening = edits.opening_statement ?? String(config.opening_statement ?? '')
+  const edited = { ...config, pre_prompt: prePrompt, opening_statement: opening }
 
   const save = async () => {
     if (await saveAndPublish({ pre_prompt: prePrompt, opening_statement: opening })) setEdits({})
@@ -35,8 +35,8 @@ export function ChatApp() {
     setMessages([...history, { role: 'assistant', text }])
     setBusy(true)
     try {
-      const body = { query, inputs: {}, response_mode: 'streaming', user: 'studio-preview', ...(conversation ? { conversation_id: conversation } : {}) }
-      await streamRun('/v1/chat-messages', await previewKey(appId), body, (e) => {
+      const body = { query, inputs: {}, ...(conversation ? { conversation_id: conversation } : {}) }
+      await debugRun(appId, 'chat-messages', body, edited, (e) => {
         if (typeof e.conversation_id === 'string' && e.conversation_id) conversation = e.conversation_id
         if (e.event === 'message' || e.event === 'agent_message') {
           text += String(e.answer ?? '')
@@ -58,7 +58,7 @@ export function ChatApp() {
     setConversationId(undefined)
   }
 
-  const greeting = String(config.opening_statement ?? '')
+  const greeting = opening
   const shown: ChatMessage[] = greeting ? [{ role: 'assistant', text: greeting }, ...messages] : messages
   return (
     <ModelConfigLayout appId={appId} name={app?.name} loaded={loaded} status={status} onSave={() => void save()} editor={<>
@@ -70,7 +70,7 @@ export function ChatApp() {
       </label>
     </>}>
       <div className="card space-y-2">
-        <div className="text-sm font-semibold">Preview (the published app)</div>
+        <div className="text-sm font-semibold">Debug and preview (the draft, with unsaved edits)</div>
         <ChatTranscript messages={shown} busy={busy} conversationId={conversationId} onSend={(q) => void send(q)} onReset={reset} />
       </div>
     </ModelConfigLayout>

@@ -1,15 +1,15 @@
 /**
  * A text-generator app (mode `completion`, model config, no canvas): edit its pre-prompt, whose `{{name}}`
  * references become the app's user input form variables (text inputs, as Dify adds them), saved to the
- * draft then published; then run the published app through the Service API (`/v1/completion-messages`,
- * streaming `message` events) with the form's inputs. Loading, saving and the key: useModelConfigApp.
+ * draft then published; and run the draft with the unsaved prompt through the console's debugger
+ * (`/console/api/apps/<id>/completion-messages`, streaming `message` events) with the form's inputs.
+ * Loading, saving and the debug run: useModelConfigApp.
  */
 import { Play, Square } from 'lucide-react'
 import { useRef, useState } from 'react'
 import { useParams } from 'react-router'
-import { streamRun } from '../api/sse'
 import { ModelConfigLayout } from '../modelconfig/ModelConfigLayout'
-import { previewKey, useModelConfigApp } from '../modelconfig/useModelConfigApp'
+import { debugRun, useModelConfigApp } from '../modelconfig/useModelConfigApp'
 
 type FormItem = Record<string, Record<string, unknown>>
 const VARIABLE = /\{\{([a-zA-Z_][a-zA-Z0-9_]{0,29})\}\}/g
@@ -42,9 +42,11 @@ export function CompletionApp() {
   const prePrompt = edit ?? String(config.pre_prompt ?? '')
   const form: FormItem[] = config.user_input_form ?? []
   const names = form.map(variableOf).filter(Boolean)
+  // What would be saved: the run tries it, so a new {{name}} already has its input.
+  const changes = { pre_prompt: prePrompt, user_input_form: withPromptVariables(form, prePrompt) }
+  const fields = changes.user_input_form.map(variableOf).filter(Boolean)
 
   const save = async () => {
-    const changes = { pre_prompt: prePrompt, user_input_form: withPromptVariables(form, prePrompt) }
     if (await saveAndPublish(changes)) setEdit(undefined)
   }
 
@@ -55,8 +57,8 @@ export function CompletionApp() {
     setFailure('')
     setBusy(true)
     try {
-      const body = { inputs: Object.fromEntries(names.map((n) => [n, inputs[n] ?? ''])), response_mode: 'streaming', user: 'studio-preview' }
-      await streamRun('/v1/completion-messages', await previewKey(appId), body, (e) => {
+      const body = { inputs: Object.fromEntries(fields.map((n) => [n, inputs[n] ?? ''])) }
+      await debugRun(appId, 'completion-messages', body, { ...config, ...changes }, (e) => {
         if (e.event === 'message') {
           text += String(e.answer ?? '')
           setOutput(text)
@@ -76,13 +78,13 @@ export function CompletionApp() {
         <textarea className="input h-40" aria-label="Pre-prompt" disabled={!loaded} value={prePrompt} onChange={(e) => setEdit(e.target.value)} />
       </label>
       <p className="text-xs text-slate-500" data-testid="prompt-variables">
-        Inputs: {names.length || pending.length ? [...names, ...pending].join(', ') : 'none'}
+        Inputs: {fields.length ? fields.join(', ') : 'none'}
         {pending.length ? ' (new ones are added when saved)' : ''}
       </p>
     </>}>
-      <form className="card space-y-2" aria-label="Run the published app" onSubmit={(e) => { e.preventDefault(); void run() }}>
-        <div className="text-sm font-semibold">Run (the published app)</div>
-        {names.map((name) => (
+      <form className="card space-y-2" aria-label="Run the draft" onSubmit={(e) => { e.preventDefault(); void run() }}>
+        <div className="text-sm font-semibold">Debug run (the draft, with unsaved edits)</div>
+        {fields.map((name) => (
           <label key={name} className="block text-sm">{name}
             <input className="input" aria-label={name} value={inputs[name] ?? ''} onChange={(e) => setInputs({ ...inputs, [name]: e.target.value })} />
           </label>

@@ -14,6 +14,7 @@ from riverflow.gateway.adapters.memory_knowledge import InMemoryKnowledge
 from riverflow.gateway.adapters.suggester import InMemorySuggester
 from riverflow.gateway.api.console import apps as console_apps
 from riverflow.gateway.api.console import auth as console_auth
+from riverflow.gateway.api.console import debug_messages as console_debug_messages
 from riverflow.gateway.api.console import draft_run as console_draft_run
 from riverflow.gateway.api.console import keys as console_keys
 from riverflow.gateway.api.console import mcp as console_mcp
@@ -62,6 +63,7 @@ _ROUTERS = (
     console_apps,
     console_versions,
     console_draft_run,
+    console_debug_messages,
     console_run_history,
     console_single_step,
     console_keys,

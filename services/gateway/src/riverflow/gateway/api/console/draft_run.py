@@ -22,7 +22,7 @@ from riverflow.gateway.app_runtime import runnable
 from riverflow.gateway.errors import ApiError
 from riverflow.gateway.records import AppRecord, VersionRecord
 
-__all__ = ["router", "draft_workflow_id", "draft_version", "console_user_id"]
+__all__ = ["router", "draft_workflow_id", "draft_version", "console_user_id", "console_reply", "console_chat"]
 
 router = APIRouter(prefix="/console/api", tags=["console-runs"])
 
@@ -71,7 +71,8 @@ async def _draft(svc: Any, request: Request, app_id: str, user: ConsoleUser, mod
     return app, version, runnable(app.mode, version.dsl)
 
 
-async def _start(svc: Any, draft: Any, body: DraftRunBody, caller: str, inputs: Any, **chat: Any) -> Any:
+async def console_reply(svc: Any, draft: Any, body: Any, caller: str, inputs: Any, **chat: Any) -> Any:
+    """Start a console run of ``draft`` (app, version, runnable) and answer as ``body`` asks."""
     app, version, app_runtime = draft
     files = await resolved_files(svc, app, body.files)
     started = await generation.start(
@@ -92,22 +93,17 @@ async def _start(svc: Any, draft: Any, body: DraftRunBody, caller: str, inputs: 
 async def run_draft(app_id: str, body: DraftRunBody, request: Request, user: Editor, svc: ServicesDep) -> Any:
     draft = await _draft(svc, request, app_id, user, "workflow", "not_workflow_app")
     inputs = generation.validated_inputs(draft[2], body.inputs)
-    return await _start(svc, draft, body, console_user_id(user), inputs)
+    return await console_reply(svc, draft, body, console_user_id(user), inputs)
 
 
-@router.post(
-    "/apps/{app_id}/advanced-chat/workflows/draft/run", summary="Send a message to the chatflow's draft"
-)
-async def run_chat_draft(
-    app_id: str, body: DraftChatBody, request: Request, user: Editor, svc: ServicesDep
-) -> Any:
-    draft = await _draft(svc, request, app_id, user, "advanced-chat", "not_chat_app")
+async def console_chat(svc: Any, draft: Any, body: Any, caller: str) -> Any:
+    """A chat turn of a console run: ``body.query`` in the caller's conversation, continued or new."""
     if not body.query.strip():
         raise ApiError(400, "invalid_param", "query is required.", params="query")
-    caller = console_user_id(user)
     conversation = await find_conversation(svc, draft[0], caller, body.conversation_id)
+    # A conversation keeps the inputs it started with, as in Dify.
     inputs = generation.validated_inputs(draft[2], conversation.inputs if conversation else body.inputs)
-    return await _start(
+    return await console_reply(
         svc,
         draft,
         body,
@@ -117,6 +113,16 @@ async def run_chat_draft(
         conversation=conversation,
         new_conversation_name=generation.auto_name(body.query),
     )
+
+
+@router.post(
+    "/apps/{app_id}/advanced-chat/workflows/draft/run", summary="Send a message to the chatflow's draft"
+)
+async def run_chat_draft(
+    app_id: str, body: DraftChatBody, request: Request, user: Editor, svc: ServicesDep
+) -> Any:
+    draft = await _draft(svc, request, app_id, user, "advanced-chat", "not_chat_app")
+    return await console_chat(svc, draft, body, console_user_id(user))
 
 
 @router.post(
