@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -147,10 +148,17 @@ def main() -> None:
                 pids["nats-server"] = server.pid or 0
                 pids["mock model"] = mock_proc.pid
                 before = {n: cpu_seconds(p) for n, p in pids.items()}
+                client_before = resource.getrusage(resource.RUSAGE_SELF)
+                print(f"opening {args.chats} chats", flush=True)
                 start = time.perf_counter()
                 durations, failures, phases = asyncio.run(chats(platform.base_url, key, query, args.chats))
                 wall = time.perf_counter() - start
                 cpu = {n: cpu_seconds(p) - before[n] for n, p in pids.items()}
+                client = resource.getrusage(resource.RUSAGE_SELF)
+                # The services are the client's children: its own time only, not cpu_seconds.
+                cpu["bench client"] = (client.ru_utime + client.ru_stime) - (
+                    client_before.ru_utime + client_before.ru_stime
+                )
                 rss = {n: peak_rss_mib(p) for n, p in pids.items()}
             finally:
                 platform.stop_all()

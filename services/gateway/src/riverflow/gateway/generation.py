@@ -89,8 +89,10 @@ async def start(
     if app.mode != "workflow":
         message_id = str(uuid.uuid4())
         system.update({"query": query or "", "message_id": message_id})
+    new_conversation = False
     if app.mode not in ("workflow", "completion"):
         if conversation is None:
+            new_conversation = True
             conversation = ConversationRecord(
                 id=str(uuid.uuid4()),
                 app_id=app.id,
@@ -101,13 +103,11 @@ async def start(
                 updated_at=now,
                 introduction=str(runnable.features.get("opening_statement") or ""),
             )
-            await svc.store.create_conversation(conversation)
         else:
             conversation_variables = dict(conversation.variables) or None
             system["history"] = await _history(svc, conversation.id)
         conversation.dialogue_count += 1
         conversation.updated_at = now
-        await svc.store.update_conversation(conversation)
         system.update({"conversation_id": conversation.id, "dialogue_count": conversation.dialogue_count})
     request = build_run_request(
         app,
@@ -128,7 +128,6 @@ async def start(
         end_user_id=end_user.id if end_user is not None else None,
         created_from=created_from,
     )
-    await svc.store.create_run(run)
     message = None
     if message_id is not None:
         message = MessageRecord(
@@ -144,7 +143,10 @@ async def start(
             created_at=request.at,
             message_files=[_message_file(f, message_id) for f in files],
         )
-        await svc.store.create_message(message)
+    # The conversation, run and message in one transaction: one commit per generation.
+    await svc.store.open_generation(
+        run, conversation=conversation, new_conversation=new_conversation, message=message
+    )
     try:
         await svc.bus.publish_run(request)
     except (RunQueueFull, BusUnavailable):

@@ -265,6 +265,18 @@ class Store(AppStore, RunStore, ChatStore, AccountStore, McpServerStore, Protoco
     """Everything the gateway persists. Every method is one transaction: a failed call leaves
     nothing behind."""
 
+    async def open_generation(
+        self,
+        run: RunRecord,
+        *,
+        conversation: ConversationRecord | None = None,
+        new_conversation: bool = False,
+        message: MessageRecord | None = None,
+    ) -> None:
+        """A generation's records at once: the conversation (created when ``new_conversation``,
+        else its fields updated), the run and the message."""
+        ...
+
 
 class CredentialMirror(Protocol):
     """Where the agent service reads provider credentials (sealed): a JetStream KV bucket."""

@@ -11,6 +11,7 @@ from typing import Any
 from riverflow.gateway.adapters.memory_accounts import InMemoryAccounts
 from riverflow.gateway.adapters.memory_chat import InMemoryChat
 from riverflow.gateway.adapters.memory_mcp import InMemoryMcpServers
+from riverflow.gateway.chat_records import ConversationRecord, MessageRecord
 from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
@@ -201,6 +202,31 @@ class InMemoryStore(InMemoryChat, InMemoryAccounts, InMemoryMcpServers):
         if run.id in self.runs:
             raise ValueError(f"duplicate run {run.id}")
         self.runs[run.id] = _copy(run)
+
+    async def open_generation(
+        self,
+        run: RunRecord,
+        *,
+        conversation: ConversationRecord | None = None,
+        new_conversation: bool = False,
+        message: MessageRecord | None = None,
+    ) -> None:
+        # Checked before anything is written, so a refused call leaves nothing behind.
+        if run.id in self.runs or (message is not None and message.id in self.messages):
+            raise ValueError(f"duplicate run {run.id} or its message")
+        if conversation is not None and new_conversation and conversation.id in self.conversations:
+            raise ValueError(f"duplicate conversation {conversation.id}")
+        known = set(self.conversations) | ({conversation.id} if conversation is not None else set())
+        if message is not None and message.conversation_id not in (None, *known):
+            raise ValueError(f"unknown conversation {message.conversation_id}")
+        if conversation is not None:
+            if new_conversation:
+                await self.create_conversation(conversation)
+            else:
+                await self.update_conversation(conversation)
+        await self.create_run(run)
+        if message is not None:
+            await self.create_message(message)
 
     async def finish_run(self, run: RunRecord) -> None:
         if run.id in self.runs:

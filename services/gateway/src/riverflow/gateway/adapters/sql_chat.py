@@ -20,7 +20,7 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-__all__ = ["SqlChat", "SORT_FIELDS"]
+__all__ = ["SqlChat", "SORT_FIELDS", "conversation_row", "message_row", "update_conversation_row"]
 
 #: ``sort_by`` values of ``GET /conversations``.
 SORT_FIELDS = {"created_at", "-created_at", "updated_at", "-updated_at"}
@@ -41,6 +41,55 @@ _MESSAGE_FIELDS = (
 def _end_user(row: c.EndUser) -> EndUserRecord:
     return EndUserRecord(
         row.id, row.app_id, row.session_id, ts(row.created_at) or 0.0, row.type, row.is_anonymous
+    )
+
+
+def conversation_row(conversation: ConversationRecord) -> c.Conversation:
+    return c.Conversation(
+        id=conversation.id,
+        app_id=conversation.app_id,
+        user=conversation.user,
+        name=conversation.name,
+        inputs=conversation.inputs,
+        status=conversation.status,
+        introduction=conversation.introduction,
+        variables=conversation.variables,
+        dialogue_count=conversation.dialogue_count,
+        created_at=dt(conversation.created_at),
+        updated_at=dt(conversation.updated_at),
+    )
+
+
+async def update_conversation_row(session: AsyncSession, conversation: ConversationRecord) -> None:
+    """Copy the conversation's changeable fields onto its row (a missing row stays missing)."""
+    row = await session.get(c.Conversation, conversation.id)
+    if row is None:
+        return
+    row.name, row.inputs, row.status = conversation.name, conversation.inputs, conversation.status
+    row.variables, row.dialogue_count = conversation.variables, conversation.dialogue_count
+    row.updated_at = dt(conversation.updated_at)
+
+
+def message_row(message: MessageRecord) -> c.Message:
+    return c.Message(
+        id=message.id,
+        app_id=message.app_id,
+        conversation_id=message.conversation_id,
+        user=message.user,
+        run_id=message.run_id,
+        task_id=message.task_id,
+        mode=message.mode,
+        query=message.query,
+        inputs=message.inputs,
+        answer=message.answer,
+        status=message.status,
+        error=message.error,
+        message_files=message.message_files,
+        usage=message.usage,
+        retriever_resources=message.retriever_resources,
+        agent_thoughts=message.agent_thoughts,
+        parent_message_id=message.parent_message_id,
+        created_at=dt(message.created_at),
     )
 
 
@@ -164,21 +213,7 @@ class SqlChat:
 
     async def create_conversation(self, conversation: ConversationRecord) -> None:
         async with self._session.begin() as session:
-            session.add(
-                c.Conversation(
-                    id=conversation.id,
-                    app_id=conversation.app_id,
-                    user=conversation.user,
-                    name=conversation.name,
-                    inputs=conversation.inputs,
-                    status=conversation.status,
-                    introduction=conversation.introduction,
-                    variables=conversation.variables,
-                    dialogue_count=conversation.dialogue_count,
-                    created_at=dt(conversation.created_at),
-                    updated_at=dt(conversation.updated_at),
-                )
-            )
+            session.add(conversation_row(conversation))
 
     async def get_conversation(self, app_id: str, conversation_id: str) -> ConversationRecord | None:
         async with self._session() as session:
@@ -187,12 +222,7 @@ class SqlChat:
 
     async def update_conversation(self, conversation: ConversationRecord) -> None:
         async with self._session.begin() as session:
-            row = await session.get(c.Conversation, conversation.id)
-            if row is None:
-                return
-            row.name, row.inputs, row.status = conversation.name, conversation.inputs, conversation.status
-            row.variables, row.dialogue_count = conversation.variables, conversation.dialogue_count
-            row.updated_at = dt(conversation.updated_at)
+            await update_conversation_row(session, conversation)
 
     async def list_conversations(
         self, app_id: str, user: str, *, last_id: str | None, limit: int, sort_by: str
@@ -232,28 +262,7 @@ class SqlChat:
 
     async def create_message(self, message: MessageRecord) -> None:
         async with self._session.begin() as session:
-            session.add(
-                c.Message(
-                    id=message.id,
-                    app_id=message.app_id,
-                    conversation_id=message.conversation_id,
-                    user=message.user,
-                    run_id=message.run_id,
-                    task_id=message.task_id,
-                    mode=message.mode,
-                    query=message.query,
-                    inputs=message.inputs,
-                    answer=message.answer,
-                    status=message.status,
-                    error=message.error,
-                    message_files=message.message_files,
-                    usage=message.usage,
-                    retriever_resources=message.retriever_resources,
-                    agent_thoughts=message.agent_thoughts,
-                    parent_message_id=message.parent_message_id,
-                    created_at=dt(message.created_at),
-                )
-            )
+            session.add(message_row(message))
 
     async def get_message(self, app_id: str, message_id: str) -> MessageRecord | None:
         async with self._session() as session:

@@ -12,7 +12,7 @@ from sqlalchemy import String, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-__all__ = ["SqlRuns"]
+__all__ = ["SqlRuns", "run_row"]
 
 _RUN_FIELDS = (
     "status",
@@ -111,35 +111,37 @@ def _execution_row(execution: NodeExecutionRecord) -> dict[str, Any]:
     }
 
 
+def run_row(run: RunRecord) -> m.WorkflowRun:
+    return m.WorkflowRun(
+        id=run.id,
+        app_id=run.app_id,
+        workflow_id=run.workflow_id,
+        task_id=run.task_id,
+        status=run.status,
+        inputs=run.inputs,
+        outputs=run.outputs,
+        error=run.error,
+        elapsed_time=run.elapsed_time,
+        total_steps=run.total_steps,
+        total_tokens=run.total_tokens,
+        created_by=run.user,
+        created_at=dt(run.created_at),
+        finished_at=dt(run.finished_at),
+        mode=run.mode,
+        conversation_id=run.conversation_id,
+        message_id=run.message_id,
+        end_user_id=run.end_user_id,
+        exceptions_count=run.exceptions_count,
+        created_from=run.created_from,
+    )
+
+
 class SqlRuns:
     _session: async_sessionmaker[AsyncSession]
 
     async def create_run(self, run: RunRecord) -> None:
         async with self._session.begin() as session:
-            session.add(
-                m.WorkflowRun(
-                    id=run.id,
-                    app_id=run.app_id,
-                    workflow_id=run.workflow_id,
-                    task_id=run.task_id,
-                    status=run.status,
-                    inputs=run.inputs,
-                    outputs=run.outputs,
-                    error=run.error,
-                    elapsed_time=run.elapsed_time,
-                    total_steps=run.total_steps,
-                    total_tokens=run.total_tokens,
-                    created_by=run.user,
-                    created_at=dt(run.created_at),
-                    finished_at=dt(run.finished_at),
-                    mode=run.mode,
-                    conversation_id=run.conversation_id,
-                    message_id=run.message_id,
-                    end_user_id=run.end_user_id,
-                    exceptions_count=run.exceptions_count,
-                    created_from=run.created_from,
-                )
-            )
+            session.add(run_row(run))
 
     async def finish_run(self, run: RunRecord) -> None:
         await self.save_run_writes((), (run,))

@@ -11,6 +11,7 @@ from riverflow.gateway.adapters import sql_models as m
 from riverflow.gateway.adapters.sql_accounts import SqlAccounts
 from riverflow.gateway.adapters.sql_chat import SqlChat
 from riverflow.gateway.adapters.sql_convert import now, ts
+from riverflow.gateway.adapters.sql_generation import SqlGeneration
 from riverflow.gateway.adapters.sql_mcp import SqlMcpServers
 from riverflow.gateway.adapters.sql_runs import SqlRuns
 from riverflow.gateway.records import (
@@ -69,7 +70,7 @@ _VERSIONS_KEPT = 256
 _APP_FIELDS = {"name", "description", "icon", "enable_api"}
 
 
-class SqlStore(SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
+class SqlStore(SqlGeneration, SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
     """The SQL store; the schema comes from the package's Alembic migrations."""
 
     def __init__(self, engine: AsyncEngine) -> None:

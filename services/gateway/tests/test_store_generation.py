@@ -1,0 +1,96 @@
+"""The ``Store`` behaviour suite, ``open_generation``: a chat turn's conversation, run and message
+in one transaction (in memory, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from riverflow.gateway.chat_records import ConversationRecord, MessageRecord
+from riverflow.gateway.records import RunRecord
+
+from .conftest import STORES
+from .test_store_conformance import _new_app
+
+pytestmark = pytest.mark.parametrize("store", STORES, indirect=True)
+
+
+def _turn(app_id: str, version_id: str, conversation_id: str | None) -> tuple[RunRecord, MessageRecord]:
+    now = float(int(time.time()))
+    run = RunRecord(
+        id=str(uuid.uuid4()),
+        app_id=app_id,
+        workflow_id=version_id,
+        task_id=str(uuid.uuid4()),
+        status="running",
+        inputs={},
+        user="alice",
+        created_at=now,
+        mode="advanced-chat",
+        conversation_id=conversation_id,
+    )
+    message = MessageRecord(
+        id=str(uuid.uuid4()),
+        app_id=app_id,
+        conversation_id=conversation_id,
+        user="alice",
+        run_id=run.id,
+        task_id=run.task_id,
+        mode="advanced-chat",
+        query="hi",
+        inputs={},
+        created_at=now,
+    )
+    run.message_id = message.id
+    return run, message
+
+
+async def test_a_new_conversation_its_run_and_message_are_written_together(store) -> None:
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    now = float(int(time.time()))
+    conversation = ConversationRecord(str(uuid.uuid4()), app.id, "alice", "hello", {"a": 1}, now, now)
+    conversation.dialogue_count = 1
+    run, message = _turn(app.id, version.id, conversation.id)
+    await store.open_generation(run, conversation=conversation, new_conversation=True, message=message)
+    stored = await store.get_conversation(app.id, conversation.id)
+    assert stored is not None and (stored.name, stored.dialogue_count, stored.inputs) == (
+        "hello",
+        1,
+        {"a": 1},
+    )
+    assert (await store.get_run(app.id, run.id)).message_id == message.id
+    assert (await store.get_message(app.id, message.id)).conversation_id == conversation.id
+    # The next turn updates the conversation in the same transaction as its run and message.
+    conversation.dialogue_count, conversation.updated_at = 2, now + 5
+    second_run, second = _turn(app.id, version.id, conversation.id)
+    await store.open_generation(second_run, conversation=conversation, message=second)
+    stored = await store.get_conversation(app.id, conversation.id)
+    assert stored.dialogue_count == 2 and stored.updated_at == now + 5
+    assert await store.get_message_by_run(second_run.id) == await store.get_message(app.id, second.id)
+
+
+async def test_a_run_alone_is_a_workflow_generation(store) -> None:
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    run, _ = _turn(app.id, version.id, None)
+    run.message_id = None
+    await store.open_generation(run)
+    assert (await store.get_run(app.id, run.id)).status == "running"
+
+
+async def test_a_refused_generation_leaves_nothing_behind(store) -> None:
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    run, message = _turn(app.id, version.id, None)
+    await store.open_generation(run, message=message)
+    now = float(int(time.time()))
+    conversation = ConversationRecord(str(uuid.uuid4()), app.id, "alice", "new", {}, now, now)
+    again, _ = _turn(app.id, version.id, conversation.id)
+    again.id = run.id  # a duplicate run id: the whole call is refused
+    fresh = MessageRecord(**{**message.__dict__, "id": str(uuid.uuid4()), "conversation_id": conversation.id})
+    with pytest.raises(Exception):  # noqa: B017 - duplicate key, backend-specific error
+        await store.open_generation(again, conversation=conversation, new_conversation=True, message=fresh)
+    assert await store.get_conversation(app.id, conversation.id) is None
+    assert await store.get_message(app.id, fresh.id) is None
