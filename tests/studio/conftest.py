@@ -105,7 +105,14 @@ def browser(chromium_path: Path) -> Iterator[object]:
 
 
 class ConsoleErrors(list[str]):
-    """Console errors and uncaught page errors seen during a test."""
+    """Console errors and uncaught page errors seen during a test; a failed request names its URL."""
+
+    def console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        failed = message.text.startswith("Failed to load resource")
+        self.append(f"{message.text} @ {url}" if failed and url else message.text)
 
 
 @pytest.fixture
@@ -114,7 +121,7 @@ def page(browser: object) -> Iterator[tuple[object, ConsoleErrors]]:
     opened = context.new_page()
     opened.set_default_timeout(120_000)  # a shared, loaded CI machine; no step is timed
     errors = ConsoleErrors()
-    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    opened.on("console", errors.console)
     opened.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
     yield opened, errors
     context.close()

@@ -17,6 +17,7 @@ from riverflow.gateway.api.console import auth as console_auth
 from riverflow.gateway.api.console import debug_messages as console_debug_messages
 from riverflow.gateway.api.console import draft_run as console_draft_run
 from riverflow.gateway.api.console import keys as console_keys
+from riverflow.gateway.api.console import last_run as console_last_run
 from riverflow.gateway.api.console import mcp as console_mcp
 from riverflow.gateway.api.console import providers as console_providers
 from riverflow.gateway.api.console import run_history as console_run_history
@@ -66,6 +67,7 @@ _ROUTERS = (
     console_debug_messages,
     console_run_history,
     console_single_step,
+    console_last_run,
     console_keys,
     console_providers,
     console_mcp,

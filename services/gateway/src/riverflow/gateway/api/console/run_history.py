@@ -13,7 +13,7 @@ from riverflow.gateway.api.deps import ServicesDep
 from riverflow.gateway.errors import ApiError
 from riverflow.gateway.records import AppRecord, NodeExecutionRecord, RunQuery, RunRecord
 
-__all__ = ["router", "execution_body"]
+__all__ = ["router", "execution_body", "RunBodies"]
 
 router = APIRouter(prefix="/console/api", tags=["console-runs"])
 
@@ -22,9 +22,12 @@ Viewer = Annotated[ConsoleUser, Depends(require_role("viewer"))]
 _WORKFLOW_MODES = ("workflow", "advanced-chat")
 #: Dify's ``triggered_from`` and the ``created_from`` Riverflow records.
 _TRIGGERS = {"debugging": "console", "app-run": "service-api"}
+#: A run's ``triggered_from`` by its ``created_from``; console ones are an account's.
+_TRIGGERED_FROM = {"console": "debugging", "single-step": "single-step", "service-api": "app-run"}
+_BY_ACCOUNT = ("console", "single-step")
 
 
-class _Runs:
+class RunBodies:
     """What the run bodies name beside the run: version labels and console accounts, read once."""
 
     def __init__(self, svc: Any, app: AppRecord) -> None:
@@ -40,7 +43,7 @@ class _Runs:
         return self._versions.get(run.workflow_id, run.workflow_id)
 
     async def account(self, run: RunRecord) -> dict[str, Any] | None:
-        if run.created_from != "console" or run.user == "console":
+        if run.created_from not in _BY_ACCOUNT or run.user == "console":
             return None
         if run.user not in self._accounts:
             account = await self.svc.store.get_account(run.user)
@@ -63,7 +66,7 @@ class _Runs:
             "finished_at": int(run.finished_at) if run.finished_at is not None else None,
             "exceptions_count": run.exceptions_count,
             "retry_index": 0,
-            "triggered_from": "debugging" if run.created_from == "console" else "app-run",
+            "triggered_from": _TRIGGERED_FROM.get(run.created_from, "app-run"),
         }
         if run.mode == "advanced-chat":
             body.update(conversation_id=run.conversation_id, message_id=run.message_id)
@@ -118,7 +121,7 @@ async def list_runs(
     runs, _ = await svc.store.list_runs(app.id, query)
     if last is not None:
         runs = [run for run in runs if _after(run, last)]
-    bodies = _Runs(svc, app)
+    bodies = RunBodies(svc, app)
     return {
         "limit": limit,
         "has_more": len(runs) > limit,
@@ -132,7 +135,7 @@ async def get_run(
 ) -> dict[str, Any]:
     app = await _workflow_app(request, app_id, user)
     run = await _run(svc, app, run_id)
-    bodies = _Runs(svc, app)
+    bodies = RunBodies(svc, app)
     body = await bodies.item(run)
     version = None if body["version"] == "draft" else await svc.store.get_version(app.id, run.workflow_id)
     graph = None
@@ -143,8 +146,8 @@ async def get_run(
         "graph": graph,
         "inputs": run.inputs,
         "outputs": run.outputs if run.outputs is not None else {},
-        "created_by_role": "account" if run.created_from == "console" else "end_user",
-        "created_by_end_user": None if run.created_from == "console" else {"id": run.end_user_id},
+        "created_by_role": "account" if run.created_from in _BY_ACCOUNT else "end_user",
+        "created_by_end_user": None if run.created_from in _BY_ACCOUNT else {"id": run.end_user_id},
     }
 
 

@@ -31,7 +31,7 @@ from riverflow.gateway.relay import wait_terminal
 from riverflow.gateway.run_recorder import node_execution
 from riverflow.gateway.runs import build_run_request, new_run_record
 
-__all__ = ["router", "SINGLE_STEP"]
+__all__ = ["router", "SINGLE_STEP", "step_body"]
 
 router = APIRouter(prefix="/console/api", tags=["console-runs"])
 
@@ -86,9 +86,22 @@ async def _outcome(svc: Any, run_id: str, node_id: str) -> tuple[dict[str, Any] 
     return finished, terminal
 
 
-def _body(
-    run: RunRecord, node_id: str, finished: dict[str, Any] | None, terminal: RunEvent
-) -> dict[str, Any]:
+def step_body(run: RunRecord, execution: Any, account: dict[str, Any] | None) -> dict[str, Any]:
+    """A node execution of a console run of the draft, in Dify's shape (the run's account attributed)."""
+    body = execution_body(execution)
+    single = run.created_from == SINGLE_STEP
+    if not body["inputs"] and single:  # a node that reports no inputs (a model's): show what it was given
+        body["inputs"] = run.inputs
+    body.update(
+        created_by_role="account",
+        created_by_account=account,
+        created_by_end_user=None,
+        triggered_from=SINGLE_STEP if single else "workflow-run",
+    )
+    return body
+
+
+def _finished(run: RunRecord, node_id: str, finished: dict[str, Any] | None, terminal: RunEvent) -> Any:
     if finished is None:  # the run ended before the node started: report the run's error as the node's
         data = terminal.data
         finished = {
@@ -99,11 +112,7 @@ def _body(
             "created_at": run.created_at,
             "finished_at": data.get("finished_at") or terminal.created_at,
         }
-    body = execution_body(node_execution(run, finished, run.created_at))
-    if not body["inputs"]:  # a node that reports no inputs (a model's): show what it was given
-        body["inputs"] = run.inputs
-    body.update(created_by_role="account", created_by_end_user=None, triggered_from=SINGLE_STEP)
-    return body
+    return node_execution(run, finished, run.created_at)
 
 
 @router.post(
@@ -138,9 +147,6 @@ async def run_draft_node(
     if terminal is None:
         raise ApiError(504, "gateway_timeout", "The node did not finish in time; run it again.")
     await svc.recorder.wait(run.id, svc.settings.recorder_wait_seconds)
-    answer = _body(run, node_id, finished, terminal)
     account = await svc.store.get_account(user.account_id) if user.account_id else None
-    answer["created_by_account"] = (
-        None if account is None else {"id": account.id, "name": account.name, "email": account.email}
-    )
-    return answer
+    named = None if account is None else {"id": account.id, "name": account.name, "email": account.email}
+    return step_body(run, _finished(run, node_id, finished, terminal), named)
