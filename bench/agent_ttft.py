@@ -7,6 +7,8 @@ Two figures per path, p50/p99 over ``--runs`` sequential runs:
 - **token relay**: from the moment the mock *sent* a token (its own timestamp, same host clock)
   to the moment the client received it — what the platform adds on top of the provider; for the
   first token alone, and for every token (tokens arriving faster than the path relays them queue up).
+  Tokens go agent -> JetStream (``run_chunks``) -> gateway, beside the run log, not through the
+  orchestrator; the first token's trip is split at JetStream's timestamp.
 
 Run from the repository root: ``uv run python bench/agent_ttft.py --runs 50``. Figures depend on the
 machine; compare them only with figures taken on the same one.
@@ -34,7 +36,6 @@ os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 
 from mock_process import mock_model  # noqa: E402
 from riverflow.contracts import subjects  # noqa: E402
-from riverflow.contracts.events.v1 import NodeTaskChunk, parse_inbox_event  # noqa: E402
 from riverflow.mockllm import MockControl  # noqa: E402
 from riverflow.runtime.nats_server import NatsServerProcess  # noqa: E402
 from riverflow.runtime.streams import read_subject  # noqa: E402
@@ -130,25 +131,24 @@ def bench_platform(
 
 async def first_token_hops(
     nats_url: str, hops: list[tuple[str, list[float], list[float]]]
-) -> tuple[list[float], list[float], list[float]]:
-    """Where the first token's time goes, from the chunk's own stamps in the run log: the agent's
-    ``at`` (chunk published) and the orchestrator's ``processed_at`` (chunk applied)."""
-    agent, bus, out = [], [], []
+) -> tuple[list[float], list[float]]:
+    """Where the first token's time goes: the agent relays each token straight to the run's
+    stream (``run_chunks``), so JetStream's own timestamp on the first one splits its trip into
+    mock sent -> stored (agent and the bus) and stored -> SSE client (the gateway)."""
+    agent, out = [], []
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
         for run_id, sent, received in hops:
-            log = await read_subject(js, subjects.RUN_LOG_STREAM, subjects.run_log(run_id))
-            chunks = [
-                e for e in (parse_inbox_event(m.data or b"") for m in log) if isinstance(e, NodeTaskChunk)
-            ]
-            first = min(chunks, key=lambda c: c.index)
-            agent.append((first.at - sent[0]) * 1000)
-            bus.append(((first.processed_at or first.at) - first.at) * 1000)
-            out.append((received[0] - (first.processed_at or first.at)) * 1000)
+            chunks = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_chunks(run_id))
+            stored = chunks[0].time.timestamp() if chunks and chunks[0].time is not None else None
+            if stored is None:
+                continue  # not relayed (the answer waited on another segment)
+            agent.append((stored - sent[0]) * 1000)
+            out.append((received[0] - stored) * 1000)
     finally:
         await nc.close()
-    return agent, bus, out
+    return agent, out
 
 
 def main() -> None:
@@ -179,7 +179,7 @@ def main() -> None:
             key = platform.import_app(DSL)["api_key"]
             hops: list[tuple[str, list[float], list[float]]] = []
             platform_ttft, platform_relay = bench_platform(platform, key, mock, args.runs, hops)
-            agent_hop, bus_hop, out_hop = asyncio.run(first_token_hops(bus.url, hops))
+            agent_hop, out_hop = asyncio.run(first_token_hops(bus.url, hops))
         finally:
             platform.stop_all()
             bus.stop()
@@ -191,9 +191,8 @@ def main() -> None:
     )
     full_first = _report("first-token relay, mock sent -> SSE (platform)", [r[0] for r in platform_relay])
     print(f"{'first-token relay added by the platform (p50 diff.)':<52} {full_first - base_first:8.3f} ms")
-    _report("  hop: mock sent -> agent published the chunk", agent_hop)
-    _report("  hop: agent -> orchestrator applied it (JetStream)", bus_hop)
-    _report("  hop: orchestrator -> gateway -> SSE client", out_hop)
+    _report("  hop: mock sent -> agent -> stored in JetStream", agent_hop)
+    _report("  hop: JetStream -> gateway -> SSE client", out_hop)
     base_relay = _report("every-token relay, mock sent -> litellm delta (direct)", sum(direct_relay, []))
     full_relay = _report("every-token relay, mock sent -> SSE (platform)", sum(platform_relay, []))
     print(f"{'every-token relay added by the platform (p50 diff.)':<52} {full_relay - base_relay:8.3f} ms")

@@ -160,6 +160,11 @@ def main() -> None:
                     client_before.ru_utime + client_before.ru_stime
                 )
                 rss = {n: peak_rss_mib(p) for n, p in pids.items()}
+                if failures:  # the services' own account of what went wrong, before the logs go
+                    for name, service in platform.services.items():
+                        errors = [line for line in service.log().splitlines() if "Error" in line]
+                        for line in errors[-5:]:
+                            print(f"  {name}: {line[:300]}")
             finally:
                 platform.stop_all()
     print(f"finished: {len(durations)}/{args.chats} in {wall:.1f} s ({load_average()})")

@@ -22,6 +22,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Writers queue for SQLite's one write lock; under a burst (a thousand chats opening at
+        # once) a commit can wait seconds behind the event loop, so wait up to 30 s, not 5.
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30.0)
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -27,8 +27,7 @@ class SqlGeneration:
         async with self._session.begin() as session:
             if conversation is not None:
                 if new_conversation:
-                    session.add(conversation_row(conversation))
-                    await session.flush()  # the message row refers to it
+                    session.add(conversation_row(conversation))  # the flush inserts it first (FK)
                 else:
                     await update_conversation_row(session, conversation)
             session.add(run_row(run))
