@@ -6,6 +6,7 @@ import { blockOf } from './blocks'
 import { memoChecklist, type Problem } from './checklist'
 import { useDoc } from './docStore'
 import { useUi } from './uiStore'
+import { knownOutputs } from './variables'
 
 /** Whether the list is open, and whether a publish was refused (it opens the list). */
 export const useChecklistOpen = create<{ open: boolean; refused: boolean; set: (open: boolean, refused?: boolean) => void }>()(
@@ -13,11 +14,11 @@ export const useChecklistOpen = create<{ open: boolean; refused: boolean; set: (
 )
 
 /** The current problems (memoised: a drag does not recompute them). */
-export const useProblems = () => useDoc((s) => memoChecklist(s.nodes, s.edges))
+export const useProblems = () => useDoc((s) => memoChecklist(s.nodes, s.edges, knownOutputs))
 
 export const currentProblems = (): Problem[] => {
   const { nodes, edges } = useDoc.getState()
-  return memoChecklist(nodes, edges)
+  return memoChecklist(nodes, edges, knownOutputs)
 }
 
 function groupByNode(problems: Problem[]): [string, Problem[]][] {

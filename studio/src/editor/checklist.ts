@@ -1,12 +1,18 @@
 /**
  * The error checklist shown before publish, as in Dify: nodes not connected to the start, required
- * fields left empty, and variable references (`{{#node.var#}}` or value selectors) to nodes that do not
- * exist or are not upstream. Pure functions of the graph; `memoChecklist` recomputes only when a node's
- * data, parent or the edges change (not on every drag frame).
+ * fields left empty, variable names (start inputs, code inputs and outputs) empty, invalid or repeated,
+ * and variable references (`{{#node.var#}}` or value selectors) to nodes that do not exist or are not
+ * upstream, or to a variable the node does not have. Pure functions of the graph (a node's output names
+ * come from `outputsOf`, the block catalogue in the editor); `memoChecklist` recomputes only when a
+ * node's data, parent or the edges change (not on every drag frame).
  */
 import type { FlowEdge, FlowNode } from './graph'
+import { nameProblems } from './varNames'
 
-export type ProblemKind = 'unreachable' | 'required' | 'reference' | 'graph'
+export type ProblemKind = 'unreachable' | 'required' | 'name' | 'reference' | 'graph'
+
+/** A node's output names, or null when they are not all known (its references are then not checked). */
+export type OutputsOf = (data: FlowNode['data']) => string[] | null
 
 export interface Problem {
   /** The node the problem is on ('' for the graph as a whole). */
@@ -136,6 +142,21 @@ export function missingFields(data: Data): string[] {
   return out
 }
 
+/** Empty, invalid or repeated variable names a node declares (Dify checks them as keys). */
+export function badNames(data: Data): string[] {
+  const names = (items: unknown) => list<Sel>(items).map((v) => String(v?.variable ?? ''))
+  switch (data.type) {
+    case 'start':
+      return nameProblems(names(data.variables), 'Input variable')
+    case 'code': {
+      const outputs = data.outputs && typeof data.outputs === 'object' ? Object.keys(data.outputs) : []
+      return [...nameProblems(names(data.variables), 'Input variable'), ...nameProblems(outputs, 'Output variable')]
+    }
+    default:
+      return []
+  }
+}
+
 /** Keys whose value is a value selector (`[node_id, var, ...]`), or a list of them. */
 const SELECTOR_KEY = /selector$/
 const SELECTOR_KEYS_BY_TYPE: Record<string, string> = {
@@ -143,29 +164,45 @@ const SELECTOR_KEYS_BY_TYPE: Record<string, string> = {
   'list-operator': 'variable',
 }
 
-/** Every node id a node's data references: value selectors and `{{#node.var#}}` in its texts. */
-export function referencedNodes(data: Data): Set<string> {
-  const found = new Set<string>()
+/** Every `[node, variable]` a node's data references: value selectors and `{{#node.var#}}` in its texts. */
+export function referencedVariables(data: Data): [string, string][] {
+  const found = new Map<string, [string, string]>()
+  const add = (node: string, name: string) => found.set(`${node}.${name}`, [node, name])
   const extra = SELECTOR_KEYS_BY_TYPE[data.type as string]
   const walk = (value: unknown, key: string) => {
     if (typeof value === 'string') {
-      for (const m of value.matchAll(REFERENCE)) found.add(m[1].split('.')[0])
+      for (const m of value.matchAll(REFERENCE)) {
+        const [node, name = ''] = m[1].split('.')
+        add(node, name)
+      }
       return
     }
     if (Array.isArray(value)) {
       const selectorKey = SELECTOR_KEY.test(key) || key === extra || key === 'variables'
-      if (selectorKey && isSelector(value)) { found.add(value[0]); return }
+      if (selectorKey && isSelector(value)) { add(value[0], value[1]); return }
       for (const item of value) walk(item, key)
       return
     }
     if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, k)
   }
   walk(data, '')
-  return found
+  return [...found.values()]
+}
+
+/** Every node id a node's data references. */
+export function referencedNodes(data: Data): Set<string> {
+  return new Set(referencedVariables(data).map(([node]) => node))
+}
+
+/** What a container offers the nodes inside it (Dify's item/index, a loop's variables). */
+function containerVars(data: Data): string[] {
+  if (data.type === 'iteration') return ['item', 'index']
+  const loopVars = list<{ label?: string }>(data.loop_variables).map((v) => String(v.label ?? ''))
+  return data.type === 'loop' ? [...loopVars, 'index'] : []
 }
 
 /** The problems of the whole graph, in node order. */
-export function checklist(nodes: FlowNode[], edges: FlowEdge[]): Problem[] {
+export function checklist(nodes: FlowNode[], edges: FlowEdge[], outputsOf: OutputsOf = () => null): Problem[] {
   const problems: Problem[] = []
   const byId = new Map(nodes.map((n) => [n.id, n]))
   const steps = nodes.filter(isStep)
@@ -191,19 +228,33 @@ export function checklist(nodes: FlowNode[], edges: FlowEdge[]): Problem[] {
     upstreamCache.set(id, seen)
     return seen
   }
+  const ancestors = (node: FlowNode): Set<string> => {
+    const out = new Set<string>()
+    for (let p = node.parentId; p && !out.has(p); p = byId.get(p)?.parentId) out.add(p)
+    return out
+  }
+  /** The names `target` offers `node`, or null when not all are known. */
+  const offered = (node: FlowNode, target: FlowNode): string[] | null =>
+    ancestors(node).has(target.id) ? containerVars(target.data) : outputsOf(target.data)
   for (const node of steps) {
     const add = (kind: ProblemKind, message: string) => problems.push({ nodeId: node.id, kind, message })
     if (!connected.has(node.id)) add('unreachable', 'Not connected to the start')
     for (const message of missingFields(node.data)) add('required', message)
-    const refs = referencedNodes(node.data)
-    for (const ref of refs) {
+    for (const message of badNames(node.data)) add('name', message)
+    const reported = new Set<string>()
+    for (const [ref, name] of referencedVariables(node.data)) {
       if (GLOBAL_ROOTS.has(ref) || ref === node.id) continue
       const target = byId.get(ref)
-      if (!target) add('reference', `References a node that does not exist (${ref})`)
-      // A container's output selector points at its own children.
-      else if (target.parentId !== node.id && !upstream(node.id).has(ref)) {
-        add('reference', `References ${String(target.data.title || ref)}, which is not upstream`)
+      const title = String(target?.data.title || ref)
+      if (!target) {
+        if (!reported.has(ref)) add('reference', `References a node that does not exist (${ref})`)
+      } else if (target.parentId !== node.id && !upstream(node.id).has(ref)) {
+        // (A container's output selector points at its own children.)
+        if (!reported.has(ref)) add('reference', `References ${title}, which is not upstream`)
+      } else if (!(offered(node, target)?.includes(name) ?? true)) {
+        add('reference', `References ${title}.${name}, which ${title} does not have`)
       }
+      reported.add(ref)
     }
   }
   return problems
@@ -212,12 +263,12 @@ export function checklist(nodes: FlowNode[], edges: FlowEdge[]): Problem[] {
 let memo: { nodes: FlowNode[]; edges: FlowEdge[]; result: Problem[] } | null = null
 
 /** `checklist`, recomputed only when the edges, the node list or a node's data or parent changed. */
-export function memoChecklist(nodes: FlowNode[], edges: FlowEdge[]): Problem[] {
+export function memoChecklist(nodes: FlowNode[], edges: FlowEdge[], outputsOf?: OutputsOf): Problem[] {
   if (memo && memo.edges === edges && memo.nodes.length === nodes.length &&
     memo.nodes.every((n, i) => n.id === nodes[i].id && n.data === nodes[i].data && n.parentId === nodes[i].parentId)) {
     memo.nodes = nodes
     return memo.result
   }
-  memo = { nodes, edges, result: checklist(nodes, edges) }
+  memo = { nodes, edges, result: checklist(nodes, edges, outputsOf) }
   return memo.result
 }

@@ -1,6 +1,6 @@
 /** The variables a node may reference: upstream nodes' outputs, container item/index, system variables. */
 import type { AppMode } from '../api/types'
-import { blockOf, type OutputVar } from './blocks'
+import { BLOCK_BY_TYPE, blockOf, type NodeData, type OutputVar } from './blocks'
 import { type FlowEdge, type FlowNode, upstreamOf } from './graph'
 
 export interface VarGroup {
@@ -64,4 +64,24 @@ export function brokenReferences(text: string, groups: VarGroup[]): string[] {
     if (!known.has(`${node}.${name}`) && node !== 'env' && node !== 'conversation') broken.push(path)
   }
   return broken
+}
+
+/** Outputs Dify's nodes have beyond what the catalogue lists (the variable picker offers the common ones). */
+const MORE_OUTPUTS: Record<string, string[]> = {
+  llm: ['structured_output', 'files'],
+  answer: ['answer', 'files'],
+  'question-classifier': ['usage'],
+  'parameter-extractor': ['__usage'],
+}
+/** Types whose outputs depend on more than the catalogue knows (a tool's own outputs...): not checked. */
+const OPEN_OUTPUTS = new Set(['human-input', 'tool', 'agent'])
+
+/** A node's output names for the checklist, or null when they are not all known here. */
+export function knownOutputs(data: NodeData): string[] | null {
+  const block = BLOCK_BY_TYPE.get(data.type)
+  const grouped = data.type === 'variable-aggregator' && (data.advanced_settings as { group_enabled?: boolean } | undefined)?.group_enabled
+  if (!block?.outputs || OPEN_OUTPUTS.has(data.type) || grouped) return null
+  // A node with an error strategy also says what went wrong (Dify's error_message, error_type).
+  const errors = data.error_strategy ? ['error_message', 'error_type'] : []
+  return [...block.outputs(data).map((v) => v.name), ...(MORE_OUTPUTS[data.type] ?? []), ...errors]
 }

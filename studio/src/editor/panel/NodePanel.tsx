@@ -115,7 +115,8 @@ function TypeForm({ data, update, groups, nodeId }: { data: NodeData; update: Up
               render={(o, i) => (
                 <div className="flex gap-1">
                   <TextInput label={`Output ${i + 1} name`} value={o.name}
-                    onChange={(v) => setOutputs(rows.map((x, j) => (j === i ? { ...x, name: v } : x)))} />
+                    // Outputs are keyed by name: taking another row's name would drop that row (Dify refuses it too).
+                    onChange={(v) => { if (!rows.some((x, j) => j !== i && x.name === v)) setOutputs(rows.map((x, j) => (j === i ? { ...x, name: v } : x))) }} />
                   <select className="input w-28" aria-label={`Output ${i + 1} type`} value={o.type}
                     onChange={(e) => setOutputs(rows.map((x, j) => (j === i ? { ...x, type: e.target.value } : x)))}>
                     {['string', 'number', 'object', 'array[string]', 'array[number]', 'array[object]'].map((t) => <option key={t}>{t}</option>)}
