@@ -95,7 +95,14 @@ def test_chat_app_page_debugs_unsaved_edits_then_publishes_them(
     page, errors = page
     platform = chat_platform
     sign_in(page, platform, "ada@example.com")
-    created = console(platform, "POST", "/apps", json={"name": "River guide", "mode": mode})
+    config = {
+        "model": {"provider": "", "name": "", "mode": "chat", "completion_params": {}},
+        "pre_prompt": "",
+        "user_input_form": [{"text-input": {"label": "Team", "variable": "team", "required": True}}],
+    }
+    created = console(
+        platform, "POST", "/apps", json={"name": "River guide", "mode": mode, "model_config": config}
+    )
     assert created.status_code == 201, created.text
     app_id = created.json()["id"]
     page.goto(f"{platform.base_url}/studio/apps")
@@ -106,10 +113,11 @@ def test_chat_app_page_debugs_unsaved_edits_then_publishes_them(
     page.get_by_label("Opening statement").fill("Ask me about rivers.")
 
     # Before saving, the preview debugs the draft with the edits: it greets with the unsaved opening
-    # statement and sends the edited config; one conversation, nothing published.
+    # statement and sends the edited config and the required input; one conversation, nothing published.
     transcript = page.get_by_test_id("chat-transcript")
     answers = transcript.get_by_test_id("chat-assistant")
     expect(answers.nth(0)).to_have_text("Ask me about rivers.")
+    page.get_by_label("team", exact=True).fill("ops")
     sent = []
     debug_path = f"/console/api/apps/{app_id}/chat-messages"
     page.on("request", lambda r: sent.append(r) if r.url.endswith(debug_path) else None)
@@ -123,6 +131,7 @@ def test_chat_app_page_debugs_unsaved_edits_then_publishes_them(
     assert "conversation_id" not in bodies[0] and bodies[1]["conversation_id"] == conversation_id
     assert bodies[0]["model_config"]["pre_prompt"] == "You are a river guide."
     assert bodies[0]["response_mode"] == "streaming" and "user" not in bodies[0]
+    assert bodies[0]["inputs"] == {"team": "ops"}
     assert sent[0].headers["authorization"] != "Bearer "  # the console session, not an app key
     assert console(platform, "GET", f"/apps/{app_id}/workflows").json()["items"] == versions
     draft = console(platform, "GET", f"/apps/{app_id}/workflows/draft").json()["model_config"]

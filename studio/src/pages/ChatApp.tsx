@@ -1,11 +1,13 @@
 /**
  * A chatbot or agent app (model config, no canvas): edit its pre-prompt and opening statement (saved to the
  * draft, then published), and a chat preview that debugs the draft with the unsaved edits through the
- * console (`/console/api/apps/<id>/chat-messages`, streaming). Loading, saving, the debug run: useModelConfigApp.
+ * console (`/console/api/apps/<id>/chat-messages`, streaming) with the app's user inputs (sent with the first
+ * message; a conversation keeps them). Loading, saving, the debug run: useModelConfigApp.
  */
 import { useRef, useState } from 'react'
 import { useParams } from 'react-router'
 import { type ChatMessage, ChatTranscript } from '../chat/ChatTranscript'
+import { InputFields, inputsOf, variableOf } from '../modelconfig/InputFields'
 import { ModelConfigLayout } from '../modelconfig/ModelConfigLayout'
 import { debugRun, useModelConfigApp } from '../modelconfig/useModelConfigApp'
 
@@ -16,11 +18,13 @@ export function ChatApp() {
   const [messages, setMessages] = useState<ChatMessage[]>([])
   const [conversationId, setConversationId] = useState<string>()
   const [busy, setBusy] = useState(false)
+  const [inputs, setInputs] = useState<Record<string, string>>({})
   const abort = useRef<AbortController | null>(null)
 
   const prePrompt = edits.pre_prompt ?? String(config.pre_prompt ?? '')
   const opening = edits.opening_statement ?? String(config.opening_statement ?? '')
   const edited = { ...config, pre_prompt: prePrompt, opening_statement: opening }
+  const names = (config.user_input_form ?? []).map(variableOf).filter(Boolean)
 
   const save = async () => {
     if (await saveAndPublish({ pre_prompt: prePrompt, opening_statement: opening })) setEdits({})
@@ -35,7 +39,7 @@ export function ChatApp() {
     setMessages([...history, { role: 'assistant', text }])
     setBusy(true)
     try {
-      const body = { query, inputs: {}, ...(conversation ? { conversation_id: conversation } : {}) }
+      const body = { query, inputs: inputsOf(names, inputs), ...(conversation ? { conversation_id: conversation } : {}) }
       await debugRun(appId, 'chat-messages', body, edited, (e) => {
         if (typeof e.conversation_id === 'string' && e.conversation_id) conversation = e.conversation_id
         if (e.event === 'message' || e.event === 'agent_message') {
@@ -71,6 +75,7 @@ export function ChatApp() {
     </>}>
       <div className="card space-y-2">
         <div className="text-sm font-semibold">Debug and preview (the draft, with unsaved edits)</div>
+        <InputFields names={names} values={inputs} onChange={setInputs} />
         <ChatTranscript messages={shown} busy={busy} conversationId={conversationId} onSend={(q) => void send(q)} onReset={reset} />
       </div>
     </ModelConfigLayout>

@@ -8,6 +8,7 @@
 import { Play, Square } from 'lucide-react'
 import { useRef, useState } from 'react'
 import { useParams } from 'react-router'
+import { InputFields, inputsOf, variableOf } from '../modelconfig/InputFields'
 import { ModelConfigLayout } from '../modelconfig/ModelConfigLayout'
 import { debugRun, useModelConfigApp } from '../modelconfig/useModelConfigApp'
 
@@ -18,8 +19,6 @@ const VARIABLE = /\{\{([a-zA-Z_][a-zA-Z0-9_]{0,29})\}\}/g
 export function promptVariables(prompt: string): string[] {
   return [...new Set([...prompt.matchAll(VARIABLE)].map((m) => m[1]))]
 }
-
-const variableOf = (item: FormItem) => String(Object.values(item)[0]?.variable ?? '')
 
 /** The form with a text input for each variable the prompt references that it lacks (others are kept). */
 function withPromptVariables(form: FormItem[], prompt: string): FormItem[] {
@@ -57,7 +56,7 @@ export function CompletionApp() {
     setFailure('')
     setBusy(true)
     try {
-      const body = { inputs: Object.fromEntries(fields.map((n) => [n, inputs[n] ?? ''])) }
+      const body = { inputs: inputsOf(fields, inputs) }
       await debugRun(appId, 'completion-messages', body, { ...config, ...changes }, (e) => {
         if (e.event === 'message') {
           text += String(e.answer ?? '')
@@ -84,11 +83,7 @@ export function CompletionApp() {
     </>}>
       <form className="card space-y-2" aria-label="Run the draft" onSubmit={(e) => { e.preventDefault(); void run() }}>
         <div className="text-sm font-semibold">Debug run (the draft, with unsaved edits)</div>
-        {fields.map((name) => (
-          <label key={name} className="block text-sm">{name}
-            <input className="input" aria-label={name} value={inputs[name] ?? ''} onChange={(e) => setInputs({ ...inputs, [name]: e.target.value })} />
-          </label>
-        ))}
+        <InputFields names={fields} values={inputs} onChange={setInputs} />
         <div className="flex gap-2">
           <button type="submit" className="btn-primary" disabled={busy || !loaded}><Play size={14} /> Run</button>
           {busy ? <button type="button" className="btn" onClick={() => abort.current?.abort()}><Square size={14} /> Stop</button> : null}
