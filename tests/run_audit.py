@@ -4,6 +4,8 @@
   redelivered task or result was never applied twice.
 - The events are numbered 1..n with no gap and no repeat: the order a client's SSE stream relays,
   whichever replica produced them.
+- ``stream`` is what a client's SSE stream relays: those events and the chunks the agent relayed
+  beside them (``run_chunks``), in the stream's order.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class RunRecord:
     run_id: str
     results: list[NodeTaskResult]
     events: list[RunEvent]
+    stream: list[RunEvent]
 
 
 async def audit_runs(nats_url: str, run_ids: list[str]) -> dict[str, RunRecord]:
@@ -44,13 +47,16 @@ async def audit_runs(nats_url: str, run_ids: list[str]) -> dict[str, RunRecord]:
                 k for k, n in Counter((r.run_id, r.node_id, r.attempt) for r in results).items() if n > 1
             ]
             assert not twice, f"{run_id}: node results recorded twice: {twice}"
-            events = [
-                RunEvent.model_validate_json(m.data or b"")
-                for m in await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
-            ]
+            stored = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
+            relayed = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_chunks(run_id))
+            events = [RunEvent.model_validate_json(m.data or b"") for m in stored]
             seqs = [e.seq for e in events]
             assert seqs == list(range(1, len(events) + 1)), f"{run_id}: event seqs {seqs}"
-            records[run_id] = RunRecord(run_id, results, events)
+            stream = [
+                RunEvent.model_validate_json(m.data or b"")
+                for m in sorted([*stored, *relayed], key=lambda m: m.seq or 0)
+            ]
+            records[run_id] = RunRecord(run_id, results, events, stream)
     finally:
         await nc.close()
     return records

@@ -118,7 +118,7 @@ async def test_replicas_share_a_batch_and_survive_losing_one_of_each(
         if hang_ups[i]:
             assert details[i]["status"] == "succeeded" and details[i]["outputs"] == {"answer": query}
             continue
-        # The client saw exactly the run's events, in their order, each once.
-        assert [f["event"] for f in frames] == [e.event for e in record.events]
+        # The client saw exactly the run's stream (its events and the relayed tokens), in order, each once.
+        assert [f["event"] for f in frames] == [e.event for e in record.stream]
         assert frames[-1]["data"]["status"] == "succeeded"
         assert "".join(f["data"]["text"] for f in frames if f["event"] == "text_chunk") == query
