@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,35 +65,38 @@ async def chats(
 ) -> tuple[list[float], list[str], dict[str, list[float]]]:
     """``count`` streaming chats at once; each one's duration (s), the failures, and the phases:
     request → first event, first event → first token, first token → last token (s)."""
-    limits = httpx.Limits(max_connections=count + 8, max_keepalive_connections=count + 8)
     durations: list[float] = []
     failures: list[str] = []
     phases: dict[str, list[float]] = {"first event": [], "to first token": [], "tokens": []}
-    async with httpx.AsyncClient(base_url=base_url, timeout=600, limits=limits) as client:
+    # aiohttp, not httpx: for a thousand streams the client used 3.6 CPU-seconds instead of 21.6,
+    # on the two cores the services share with it.
+    connector = aiohttp.TCPConnector(limit=count + 8)
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
 
         async def one(i: int) -> None:
             t0 = time.perf_counter()
             last, ended = "", False
             first_event = first_token = last_token = 0.0
             try:
-                async with client.stream(
-                    "POST",
+                async with client.post(
                     "/v1/chat-messages",
                     json={"query": query, "inputs": {}, "response_mode": "streaming", "user": f"u{i}"},
                     headers={"Authorization": f"Bearer {key}"},
                 ) as response:
-                    if response.status_code != 200:
-                        failures.append(f"HTTP {response.status_code}: {(await response.aread())[:200]!r}")
+                    if response.status != 200:
+                        failures.append(f"HTTP {response.status}: {(await response.read())[:200]!r}")
                         return
-                    async for line in response.aiter_lines():
+                    async for raw in response.content:
+                        line = raw.decode()
                         if line.startswith("data: "):
                             now = time.perf_counter()
                             first_event = first_event or now
                             if line.startswith('data: {"event":"message"'):
                                 first_token, last_token = first_token or now, now
-                            last = line
+                            last = line.rstrip()
                             ended = ended or line.startswith('data: {"event":"message_end"')
-            except httpx.HTTPError as exc:
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
                 return
             event = json.loads(last[len("data: ") :]) if last else {}
