@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from riverflow.gateway.chat_records import ConversationRecord, MessageRecord
+from riverflow.gateway.generation_records import MessageOutcome
 from riverflow.gateway.records import RunRecord
 
 from .conftest import STORES
@@ -94,3 +95,44 @@ async def test_a_refused_generation_leaves_nothing_behind(store) -> None:
         await store.open_generation(again, conversation=conversation, new_conversation=True, message=fresh)
     assert await store.get_conversation(app.id, conversation.id) is None
     assert await store.get_message(app.id, fresh.id) is None
+
+
+async def test_closing_writes_the_message_and_touches_its_conversation(store) -> None:
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    now = float(int(time.time()))
+    conversation = ConversationRecord(str(uuid.uuid4()), app.id, "alice", "c", {}, now, now)
+    conversation.variables = {"count": 1}
+    run, message = _turn(app.id, version.id, conversation.id)
+    await store.open_generation(run, conversation=conversation, new_conversation=True, message=message)
+    usage = {"total_tokens": 9}
+    await store.close_generation(
+        MessageOutcome(
+            app_id=app.id,
+            message_id=message.id,
+            status="normal",
+            answer="hello",
+            usage=usage,
+            retriever_resources=[{"position": 1}],
+            agent_thoughts=[{"id": "t1"}],
+            conversation_id=conversation.id,
+            conversation_variables={"count": 2},
+            at=now + 7,
+        )
+    )
+    stored = await store.get_message(app.id, message.id)
+    assert (stored.answer, stored.status, stored.error, stored.usage) == ("hello", "normal", None, usage)
+    assert stored.retriever_resources == [{"position": 1}] and stored.agent_thoughts == [{"id": "t1"}]
+    touched = await store.get_conversation(app.id, conversation.id)
+    assert touched.variables == {"count": 2} and touched.updated_at == now + 7
+    # A failed turn keeps the answer and the variables; updated_at never goes back.
+    await store.close_generation(
+        MessageOutcome(app.id, message.id, "error", error="boom", conversation_id=conversation.id, at=now)
+    )
+    stored = await store.get_message(app.id, message.id)
+    assert (stored.answer, stored.status, stored.error) == ("hello", "error", "boom")
+    touched = await store.get_conversation(app.id, conversation.id)
+    assert touched.variables == {"count": 2} and touched.updated_at == now + 7
+    # Another app's outcome changes nothing.
+    await store.close_generation(MessageOutcome("other-app", message.id, "normal", answer="x"))
+    assert (await store.get_message(app.id, message.id)).answer == "hello"

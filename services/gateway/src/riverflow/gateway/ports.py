@@ -20,6 +20,7 @@ from riverflow.gateway.chat_records import (
     FileRecord,
     MessageRecord,
 )
+from riverflow.gateway.generation_records import MessageOutcome
 from riverflow.gateway.knowledge_port import DocumentFile, KnowledgeBackend
 from riverflow.gateway.mcp_records import McpServerRecord
 from riverflow.gateway.records import (
@@ -275,6 +276,11 @@ class Store(AppStore, RunStore, ChatStore, AccountStore, McpServerStore, Protoco
     ) -> None:
         """A generation's records at once: the conversation (created when ``new_conversation``,
         else its fields updated), the run and the message."""
+        ...
+
+    async def close_generation(self, outcome: MessageOutcome) -> None:
+        """A message's end at once: its outcome, and its conversation's variables and
+        ``updated_at`` (never moved back). A message or conversation of another app is left alone."""
         ...
 
 

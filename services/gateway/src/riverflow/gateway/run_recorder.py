@@ -17,6 +17,7 @@ from typing import Any
 
 from riverflow.contracts.events.v1 import RunEvent
 from riverflow.gateway.agent_thoughts import agent_steps, stored_thoughts
+from riverflow.gateway.generation_records import MessageOutcome
 from riverflow.gateway.ports import Store
 from riverflow.gateway.records import NodeExecutionRecord, RunRecord
 from riverflow.gateway.reply_stream import retriever_resources
@@ -182,24 +183,23 @@ class RunRecorder:
         resources: list[dict[str, Any]],
         thoughts: list[dict[str, Any]],
     ) -> None:
-        message = await self._store.get_message(run.app_id, run.message_id or "")
-        if message is None:
-            return
         answer = (run.outputs or {}).get("answer")
-        if isinstance(answer, str):
-            message.answer = answer
-        message.usage, message.retriever_resources = usage, resources
-        message.agent_thoughts = thoughts
-        message.status = "error" if run.status == "failed" else "normal"
-        message.error = run.error if run.status == "failed" else None
-        await self._store.update_message(message)
-        if run.conversation_id is None:
-            return
-        conversation = await self._store.get_conversation(run.app_id, run.conversation_id)
-        if conversation is None:
-            return
         variables = terminal.data.get("conversation_variables")
-        if isinstance(variables, dict) and run.status != "failed":
-            conversation.variables = dict(variables)
-        conversation.updated_at = max(conversation.updated_at, time.time())
-        await self._store.update_conversation(conversation)
+        failed = run.status == "failed"
+        # A failed run leaves the conversation's variables as they were.
+        kept = dict(variables) if isinstance(variables, dict) and not failed else None
+        await self._store.close_generation(
+            MessageOutcome(
+                app_id=run.app_id,
+                message_id=run.message_id or "",
+                status="error" if failed else "normal",
+                error=run.error if failed else None,
+                answer=answer if isinstance(answer, str) else None,
+                usage=usage,
+                retriever_resources=resources,
+                agent_thoughts=thoughts,
+                conversation_id=run.conversation_id,
+                conversation_variables=kept,
+                at=time.time(),
+            )
+        )

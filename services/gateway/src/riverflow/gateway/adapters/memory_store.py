@@ -12,6 +12,7 @@ from riverflow.gateway.adapters.memory_accounts import InMemoryAccounts
 from riverflow.gateway.adapters.memory_chat import InMemoryChat
 from riverflow.gateway.adapters.memory_mcp import InMemoryMcpServers
 from riverflow.gateway.chat_records import ConversationRecord, MessageRecord
+from riverflow.gateway.generation_records import MessageOutcome
 from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
@@ -227,6 +228,29 @@ class InMemoryStore(InMemoryChat, InMemoryAccounts, InMemoryMcpServers):
         await self.create_run(run)
         if message is not None:
             await self.create_message(message)
+
+    async def close_generation(self, outcome: MessageOutcome) -> None:
+        message = self.messages.get(outcome.message_id)
+        if message is None or message.app_id != outcome.app_id:
+            return
+        self.messages[message.id] = dataclasses.replace(
+            message,
+            answer=message.answer if outcome.answer is None else outcome.answer,
+            status=outcome.status,
+            error=outcome.error,
+            usage=outcome.usage,
+            retriever_resources=outcome.retriever_resources,
+            agent_thoughts=outcome.agent_thoughts,
+        )
+        conversation = self.conversations.get(outcome.conversation_id or "")
+        if conversation is None or conversation.app_id != outcome.app_id:
+            return
+        variables = conversation.variables
+        if outcome.conversation_variables is not None:
+            variables = dict(outcome.conversation_variables)
+        self.conversations[conversation.id] = dataclasses.replace(
+            conversation, variables=variables, updated_at=max(conversation.updated_at, outcome.at)
+        )
 
     async def finish_run(self, run: RunRecord) -> None:
         if run.id in self.runs:

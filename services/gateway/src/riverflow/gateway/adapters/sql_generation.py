@@ -1,10 +1,14 @@
-"""A generation's opening records, written in one transaction (``Store.open_generation``)."""
+"""A generation's records, each end written in one transaction (``Store.open_generation`` and
+``Store.close_generation``)."""
 
 from __future__ import annotations
 
+from riverflow.gateway.adapters import sql_models_chat as c
 from riverflow.gateway.adapters.sql_chat import conversation_row, message_row, update_conversation_row
+from riverflow.gateway.adapters.sql_convert import dt, ts
 from riverflow.gateway.adapters.sql_runs import run_row
 from riverflow.gateway.chat_records import ConversationRecord, MessageRecord
+from riverflow.gateway.generation_records import MessageOutcome
 from riverflow.gateway.records import RunRecord
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,3 +37,24 @@ class SqlGeneration:
             session.add(run_row(run))
             if message is not None:
                 session.add(message_row(message))
+
+    async def close_generation(self, outcome: MessageOutcome) -> None:
+        # The message and its conversation in one transaction (they were four before).
+        async with self._session.begin() as session:
+            message = await session.get(c.Message, outcome.message_id)
+            if message is None or message.app_id != outcome.app_id:
+                return
+            if outcome.answer is not None:
+                message.answer = outcome.answer
+            message.status, message.error = outcome.status, outcome.error
+            message.usage, message.retriever_resources = outcome.usage, outcome.retriever_resources
+            message.agent_thoughts = outcome.agent_thoughts
+            if outcome.conversation_id is None:
+                return
+            conversation = await session.get(c.Conversation, outcome.conversation_id)
+            if conversation is None or conversation.app_id != outcome.app_id:
+                return
+            if outcome.conversation_variables is not None:
+                conversation.variables = dict(outcome.conversation_variables)
+            if outcome.at > (ts(conversation.updated_at) or 0.0):
+                conversation.updated_at = dt(outcome.at)
