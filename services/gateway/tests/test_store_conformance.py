@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from riverflow.gateway.chat_records import ConversationRecord, FeedbackRecord, FileRecord, MessageRecord
-from riverflow.gateway.records import NewApp
+from riverflow.gateway.records import NewApp, RunRecord
 
 from .conftest import STORES
 
@@ -221,6 +221,54 @@ async def test_conversations_messages_feedback_files(store) -> None:
     )
     await store.create_file(file)
     assert await store.get_file(file.id) == file and await store.get_file("nope") is None
+
+
+async def test_conversations_and_messages_keep_their_source(store) -> None:
+    """Dify's ``from_source``: one ``user`` string may name an end user (``api``) and the console
+    token's debug runs (``console``); each side lists and pages through its own only."""
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    now = _now()
+    api = ConversationRecord(str(uuid.uuid4()), app.id, "console", "api", {}, now, now)
+    await store.create_conversation(api)
+    debug = ConversationRecord(
+        str(uuid.uuid4()), app.id, "console", "debug", {}, now, now + 1, from_source="console"
+    )
+    await store.create_conversation(debug)
+    by_account = {"from_source": "console", "from_account_id": "acc-1"}
+    account = ConversationRecord(str(uuid.uuid4()), app.id, "acc-1", "mine", {}, now, now, **by_account)
+    run = RunRecord(str(uuid.uuid4()), app.id, version.id, "t", "running", {}, "acc-1", now)
+    message = MessageRecord(
+        str(uuid.uuid4()), app.id, account.id, "acc-1", run.id, "t", "chat", "q", {}, now, **by_account
+    )
+    await store.open_generation(run, conversation=account, new_conversation=True, message=message)
+
+    async def listed(user: str, **source: str) -> list[str]:
+        page, _ = await store.list_conversations(
+            app.id, user, last_id=None, limit=10, sort_by="-updated_at", **source
+        )
+        return [c.id for c in page]
+
+    assert await listed("console") == [api.id] == await listed("console", source="api")
+    assert await listed("console", source="console") == [debug.id]
+    assert await listed("acc-1", source="console") == [account.id] and await listed("acc-1") == []
+    with pytest.raises(LookupError):  # another source's conversation is no cursor
+        await store.list_conversations(app.id, "console", last_id=debug.id, limit=2, sort_by="-updated_at")
+    debug.name, debug.dialogue_count = "renamed", 2
+    await store.update_conversation(debug)
+    stored = await store.get_conversation(app.id, debug.id)
+    assert (stored.name, stored.from_source, stored.from_account_id) == ("renamed", "console", None)
+    stored = await store.get_conversation(app.id, account.id)
+    assert (stored.from_source, stored.from_account_id) == ("console", "acc-1")
+    assert (await store.get_conversation(app.id, api.id)).from_source == "api"
+    message.answer, message.status = "a", "normal"
+    await store.update_message(message)
+    stored_message = await store.get_message(app.id, message.id)
+    assert (stored_message.answer, stored_message.from_source, stored_message.from_account_id) == (
+        "a",
+        "console",
+        "acc-1",
+    )
 
 
 async def test_accounts_members_sessions_credentials(store) -> None:

@@ -40,6 +40,11 @@ class ConversationRecord:
     #: Conversation variables by name: the values saved from the last finished run.
     variables: dict[str, Any] = field(default_factory=dict)
     dialogue_count: int = 0
+    #: Dify's ``from_source``: ``api`` (an end user, through the Service API) or ``console`` (an
+    #: account's debug run). Each side sees only its own, even when ``user`` names the same string.
+    from_source: str = "api"
+    #: The console account that started it (None for ``api``, and for the bootstrap console token).
+    from_account_id: str | None = None
 
 
 @dataclass
@@ -63,6 +68,9 @@ class MessageRecord:
     retriever_resources: list[dict[str, Any]] = field(default_factory=list)
     agent_thoughts: list[dict[str, Any]] = field(default_factory=list)
     parent_message_id: str | None = None
+    #: As the conversation's: ``api`` or ``console`` (a completion's message has no conversation).
+    from_source: str = "api"
+    from_account_id: str | None = None
 
 
 @dataclass(frozen=True)

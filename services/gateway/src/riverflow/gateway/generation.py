@@ -82,6 +82,11 @@ async def start(
     """
     console = created_from == "console"
     end_user = None if console else await svc.store.ensure_end_user(app.id, user)
+    # Dify's from_source: the Service API never sees a console run's records, whatever ``user`` says
+    # (the bootstrap console token's user "console" is no account).
+    source: dict[str, Any] = {}
+    if console:
+        source = {"from_source": "console", "from_account_id": None if user == "console" else user}
     now = time.time()
     system: dict[str, Any] = {}
     conversation_variables = None
@@ -102,6 +107,7 @@ async def start(
                 created_at=now,
                 updated_at=now,
                 introduction=str(runnable.features.get("opening_statement") or ""),
+                **source,
             )
         else:
             conversation_variables = dict(conversation.variables) or None
@@ -142,6 +148,7 @@ async def start(
             inputs=inputs,
             created_at=request.at,
             message_files=[_message_file(f, message_id) for f in files],
+            **source,
         )
     # The conversation, run and message in one transaction: one commit per generation.
     await svc.store.open_generation(
@@ -236,11 +243,16 @@ async def respond(svc: Services, generation: Generation, streaming: bool, after_
     return JSONResponse(reply.blocking_body())
 
 
-async def stop(svc: Services, app: AppRecord, task_id: str, user: str) -> dict[str, str]:
+async def stop(
+    svc: Services, app: AppRecord, task_id: str, user: str, *, console: bool = False
+) -> dict[str, str]:
     """Ask the run of ``task_id`` to stop when it is this user's and still running; Dify answers
-    success whatever the task id."""
+    success whatever the task id. The Service API stops only end users' runs (console runs have
+    none), the console (``console``) only its own."""
     run = await svc.store.get_run_by_task(app.id, task_id)
-    if run is not None and run.user == user and run.status == "running":
+    if run is None or run.user != user or (run.end_user_id is None) != console:
+        return {"result": "success"}
+    if run.status == "running":
         await svc.bus.publish_stop(
             RunStopRequested(event_id=f"{run.id}:stop", run_id=run.id, user=user, at=time.time())
         )

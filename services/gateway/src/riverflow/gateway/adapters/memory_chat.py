@@ -64,12 +64,16 @@ class InMemoryChat:
             self.conversations[conversation.id] = dataclasses.replace(conversation)
 
     async def list_conversations(
-        self, app_id: str, user: str, *, last_id: str | None, limit: int, sort_by: str
+        self, app_id: str, user: str, *, last_id: str | None, limit: int, sort_by: str, source: str = "api"
     ) -> tuple[list[ConversationRecord], bool]:
         if sort_by not in _SORT_FIELDS:
             raise ValueError(f"sort_by must be one of {sorted(_SORT_FIELDS)}")
         field, descending = sort_by.lstrip("-"), sort_by.startswith("-")
-        mine = [c for c in self.conversations.values() if c.app_id == app_id and c.user == user]
+        mine = [
+            c
+            for c in self.conversations.values()
+            if (c.app_id, c.user, c.from_source) == (app_id, user, source)
+        ]
         mine.sort(key=lambda c: (getattr(c, field), c.id), reverse=descending)
         if last_id:
             ids = [c.id for c in mine]

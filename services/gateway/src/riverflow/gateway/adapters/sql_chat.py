@@ -55,6 +55,8 @@ def conversation_row(conversation: ConversationRecord) -> c.Conversation:
         introduction=conversation.introduction,
         variables=conversation.variables,
         dialogue_count=conversation.dialogue_count,
+        from_source=conversation.from_source,
+        from_account_id=conversation.from_account_id,
         created_at=dt(conversation.created_at),
         updated_at=dt(conversation.updated_at),
     )
@@ -89,6 +91,8 @@ def message_row(message: MessageRecord) -> c.Message:
         retriever_resources=message.retriever_resources,
         agent_thoughts=message.agent_thoughts,
         parent_message_id=message.parent_message_id,
+        from_source=message.from_source,
+        from_account_id=message.from_account_id,
         created_at=dt(message.created_at),
     )
 
@@ -106,6 +110,8 @@ def _conversation(row: c.Conversation) -> ConversationRecord:
         introduction=row.introduction,
         variables=row.variables or {},
         dialogue_count=row.dialogue_count,
+        from_source=row.from_source,
+        from_account_id=row.from_account_id,
     )
 
 
@@ -129,6 +135,8 @@ def _message(row: c.Message) -> MessageRecord:
         retriever_resources=row.retriever_resources or [],
         agent_thoughts=row.agent_thoughts or [],
         parent_message_id=row.parent_message_id,
+        from_source=row.from_source,
+        from_account_id=row.from_account_id,
     )
 
 
@@ -225,17 +233,21 @@ class SqlChat:
             await update_conversation_row(session, conversation)
 
     async def list_conversations(
-        self, app_id: str, user: str, *, last_id: str | None, limit: int, sort_by: str
+        self, app_id: str, user: str, *, last_id: str | None, limit: int, sort_by: str, source: str = "api"
     ) -> tuple[list[ConversationRecord], bool]:
         if sort_by not in SORT_FIELDS:
             raise ValueError(f"sort_by must be one of {sorted(SORT_FIELDS)}")
         descending = sort_by.startswith("-")
         column = getattr(c.Conversation, sort_by.lstrip("-"))
-        conditions: list[Any] = [c.Conversation.app_id == app_id, c.Conversation.user == user]
+        conditions: list[Any] = [
+            c.Conversation.app_id == app_id,
+            c.Conversation.user == user,
+            c.Conversation.from_source == source,
+        ]
         async with self._session() as session:
             if last_id:
                 last = await session.get(c.Conversation, last_id)
-                if last is None or last.app_id != app_id or last.user != user:
+                if last is None or (last.app_id, last.user, last.from_source) != (app_id, user, source):
                     raise LookupError("Last Conversation Not Exists.")
                 value = getattr(last, sort_by.lstrip("-"))
                 conditions.append(_after(column, c.Conversation.id, value, last.id, descending))

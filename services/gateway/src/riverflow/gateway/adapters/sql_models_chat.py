@@ -34,6 +34,8 @@ class Conversation(Base):
     introduction: Mapped[str] = mapped_column(Text, default="")
     variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dialogue_count: Mapped[int] = mapped_column(Integer, default=0)
+    from_source: Mapped[str] = mapped_column(String(16), default="api")
+    from_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -59,6 +61,8 @@ class Message(Base):
     retriever_resources: Mapped[list[Any]] = mapped_column(JSON, default=list)
     agent_thoughts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     parent_message_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    from_source: Mapped[str] = mapped_column(String(16), default="api")
+    from_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

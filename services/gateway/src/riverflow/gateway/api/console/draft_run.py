@@ -100,7 +100,7 @@ async def console_chat(svc: Any, draft: Any, body: Any, caller: str) -> Any:
     """A chat turn of a console run: ``body.query`` in the caller's conversation, continued or new."""
     if not body.query.strip():
         raise ApiError(400, "invalid_param", "query is required.", params="query")
-    conversation = await find_conversation(svc, draft[0], caller, body.conversation_id)
+    conversation = await find_conversation(svc, draft[0], caller, body.conversation_id, "console")
     # A conversation keeps the inputs it started with, as in Dify.
     inputs = generation.validated_inputs(draft[2], conversation.inputs if conversation else body.inputs)
     return await console_reply(
@@ -135,5 +135,5 @@ async def stop_draft_run(
     app = await workspace_app(request, app_id, user)
     run = await svc.store.get_run_by_task(app.id, task_id)
     if run is not None and run.created_from == "console":
-        return await generation.stop(svc, app, task_id, run.user)
+        return await generation.stop(svc, app, task_id, run.user, console=True)
     return {"result": "success"}

@@ -66,9 +66,10 @@ async def published_version(svc: Services, app: AppRecord, version_id: str | Non
 
 
 async def find_conversation(
-    svc: Services, app: AppRecord, user: str, conversation_id: str | None
+    svc: Services, app: AppRecord, user: str, conversation_id: str | None, source: str = "api"
 ) -> ConversationRecord | None:
-    """The caller's conversation; None for a new one (``""``/null). 404 for another user's or unknown."""
+    """The caller's conversation; None for a new one (``""``/null). 404 for another user's, another
+    source's (the Service API's ``api``, the console's debug runs ``console``) or unknown."""
     if not conversation_id:
         return None
     if not is_uuid(conversation_id):
@@ -76,7 +77,11 @@ async def find_conversation(
             400, "invalid_param", f"{conversation_id} is not a valid uuid.", params="conversation_id"
         )
     conversation = await svc.store.get_conversation(app.id, conversation_id)
-    if conversation is None or conversation.user != user or conversation.status != "normal":
+    if (
+        conversation is None
+        or (conversation.user, conversation.from_source) != (user, source)
+        or conversation.status != "normal"
+    ):
         raise ApiError(404, "not_found", "Conversation Not Exists.")
     return conversation
 

@@ -64,7 +64,12 @@ async def list_conversations(
     require_chat_app(app)
     try:
         found, has_more = await svc.store.list_conversations(
-            app.id, optional_user(user), last_id=last_id or None, limit=limit, sort_by=sort_by
+            app.id,
+            optional_user(user),
+            last_id=last_id or None,
+            limit=limit,
+            sort_by=sort_by,
+            source="api",
         )
     except LookupError:
         raise ApiError(404, "not_found", "Last Conversation Not Exists.") from None

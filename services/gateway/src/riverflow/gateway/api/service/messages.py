@@ -48,7 +48,7 @@ def message_body(message: MessageRecord, feedback: FeedbackRecord | None) -> dic
 
 async def _message(svc: Any, app: AppRecord, message_id: str, user: str) -> MessageRecord:
     message = await svc.store.get_message(app.id, message_id) if is_uuid(message_id) else None
-    if message is None or message.user != user:
+    if message is None or (message.user, message.from_source) != (user, "api"):  # not a console run's
         raise ApiError(404, "not_found", "Message Not Exists.")
     return message
 
