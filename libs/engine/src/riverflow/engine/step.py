@@ -11,8 +11,8 @@ from riverflow.engine.commands import Command, EmitRunEvent
 from riverflow.engine.containers import Containers
 from riverflow.engine.graph import RuntimeGraph
 from riverflow.engine.pausing import Pausing
-from riverflow.engine.relaying import Relaying
 from riverflow.engine.payloads import workflow_finished
+from riverflow.engine.relaying import Relaying
 from riverflow.engine.resuming import Resuming
 from riverflow.engine.scopes import frame_tags, pool_of, scope_of
 from riverflow.engine.state import RunState
