@@ -140,9 +140,22 @@ def console(platform: Platform, method: str, path: str, **kwargs: Any) -> httpx.
     )
 
 
+def _settled_box(page: Any, element: Any, timeout_ms: int = 5000) -> dict:
+    """The element's box once it stops moving (a fit-view or centring animation may be running,
+    and runs longer on a loaded machine)."""
+    box = element.bounding_box()
+    for _ in range(timeout_ms // 50):
+        page.wait_for_timeout(50)
+        again = element.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
+
+
 def drag(page: Any, source: Any, target: Any) -> None:
     """A real pointer drag between two elements' centres (mouse down, moves, mouse up)."""
-    a, b = source.bounding_box(), target.bounding_box()
+    a, b = _settled_box(page, source), _settled_box(page, target)
     page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
     page.mouse.down()
     page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=12)
