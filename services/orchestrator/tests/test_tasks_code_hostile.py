@@ -7,7 +7,6 @@ from __future__ import annotations
 import select
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,16 +70,6 @@ async def test_the_private_directory_is_usable(executor: CodeNodeExecutor, langu
     outcome = await run_code(executor, language, code)
     assert outcome.status == "succeeded", outcome.error
     assert outcome.outputs == {"v": "kept"}
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A real TCP listener on 127.0.0.1: a connect that got through would sit in its backlog."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    yield server
-    server.close()
 
 
 CONNECT = {

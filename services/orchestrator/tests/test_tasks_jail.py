@@ -11,7 +11,6 @@ import os
 import random
 import select
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,15 +39,6 @@ async def _python(jail: Jail, code: str) -> tuple[str, str]:
             [PYTHON, "-I", "-S", "-c", code], b"", workdir, address_space_mb=LIMITS.memory_mb
         )
     return ran.stdout.decode(), ran.stderr.decode()
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    yield server
-    server.close()
 
 
 async def test_landlock_hides_files_outside_the_sandbox(jail: Jail) -> None:
