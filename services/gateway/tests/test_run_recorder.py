@@ -135,3 +135,25 @@ async def test_ends_are_announced_and_an_end_recorded_elsewhere_ends_the_wait() 
     assert await waiting and announced == []
     await recorder.handle(_event(1, "workflow_finished", {"status": "succeeded"}))
     assert announced == ["r"] and await recorder.wait("r", 0.01)
+
+
+async def test_a_run_handed_over_by_its_gateway_is_recorded_without_reading_it_back() -> None:
+    store = InMemoryStore()
+    _, run = await _seed(store)
+    reads: list[str] = []
+    read = store.get_run_any
+
+    async def counted(run_id: str) -> RunRecord | None:
+        reads.append(run_id)
+        return await read(run_id)
+
+    store.get_run_any = counted  # type: ignore[method-assign]
+    recorder = RunRecorder(store)
+    recorder.expect(run)
+    await recorder.handle(_event(1, "node_finished", {"id": "e1", "node_id": "n", "index": 1}))
+    await recorder.handle(_event(2, "node_finished", {"id": "e2", "node_id": "m", "index": 2}))
+    assert reads == [] and len(await store.list_node_executions("r")) == 2
+    other = RunRecorder(store)  # another replica reads the run once for all its node events
+    await other.handle(_event(1, "node_finished", {"id": "e1", "node_id": "n", "index": 1}))
+    await other.handle(_event(2, "node_finished", {"id": "e2", "node_id": "m", "index": 2}))
+    assert reads == ["r"]

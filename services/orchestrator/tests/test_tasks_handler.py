@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from faststream.nats import NatsBroker
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
+from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult, RunStopRequested
 from riverflow.orchestrator.handlers import build_router
 from riverflow.orchestrator.settings import OrchestratorSettings
 from riverflow.orchestrator.tasks import TaskOutcome, TaskRegistry
@@ -106,6 +106,24 @@ async def test_result_reaches_the_run_inbox(platform: tuple[NatsBroker, _Recorde
     assert result.status == "succeeded" and result.outputs == {"n": 42}
     assert result.metadata == {"by": "doubler"}
     assert result.run_id == key.split(":")[0] and result.node_id == "node" and result.attempt == 1
+
+
+async def test_inbox_events_carry_when_jetstream_stored_them(
+    platform: tuple[NatsBroker, _Recorder, _Doubler],
+) -> None:
+    broker, recorder, _ = platform
+    js = broker.connection.jetstream()
+    before = time.time()
+    fresh = RunStopRequested(event_id="a:stop", run_id="a", at=before - 60)
+    again = RunStopRequested(event_id="b:stop", run_id="b", at=before - 60, queued_at=before - 30)
+    for event in (fresh, again):
+        await js.publish(subjects.run_inbox(event.run_id), event.model_dump_json().encode())
+    deadline = time.monotonic() + 10
+    while len(recorder.events) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stamps = {e.run_id: e.queued_at for e in recorder.events}
+    # Stamped from the stream (not from the producer's ``at``), once: a re-published copy keeps it.
+    assert before - 1 <= stamps["a"] <= time.time() and stamps["b"] == before - 30
 
 
 async def test_a_redelivered_task_yields_one_result(platform: tuple[NatsBroker, _Recorder, _Doubler]) -> None:

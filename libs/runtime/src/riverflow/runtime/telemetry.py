@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from riverflow.runtime.settings import TelemetrySettings
 
 __all__ = ["setup_telemetry"]
@@ -20,9 +23,15 @@ def setup_telemetry(
     """Build the tracer provider for ``service_name`` and install it globally.
 
     Spans are exported over OTLP/HTTP when an endpoint is configured; ``extra_processors`` lets
-    tests and tools attach their own (an in-memory exporter, say).
+    tests and tools attach their own (an in-memory exporter, say). With neither, nothing would
+    receive a span, so none is recorded (unless ``OTEL_TRACES_SAMPLER`` says otherwise): on the run
+    path that is CPU every request and message would spend for nothing.
     """
-    provider = TracerProvider(resource=Resource.create({"service.name": f"riverflow-{service_name}"}))
+    exporting = bool(settings.exporter_otlp_endpoint or extra_processors)
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"riverflow-{service_name}"}),
+        sampler=None if exporting or os.environ.get("OTEL_TRACES_SAMPLER") else ALWAYS_OFF,
+    )
     if settings.exporter_otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -154,6 +154,7 @@ async def start(
     await svc.store.open_generation(
         run, conversation=conversation, new_conversation=new_conversation, message=message
     )
+    svc.recorder.expect(run)
     try:
         await svc.bus.publish_run(request)
     except (RunQueueFull, BusUnavailable):

@@ -103,10 +103,15 @@ class RunRecorder:
             loading.add_done_callback(lambda _: self._loading.pop(run_id, None))
         run = await asyncio.shield(loading)
         if run is not None:
-            self._running[run_id] = run
-            while len(self._running) > self._remembered:
-                self._running.popitem(last=False)
+            self.expect(run)
         return run
+
+    def expect(self, run: RunRecord) -> None:
+        """A run in progress, as stored: its events need not read it back (the gateway that
+        starts a run hands it over; other replicas read it once)."""
+        self._running[run.id] = run
+        while len(self._running) > self._remembered:
+            self._running.popitem(last=False)
 
     async def wait(self, run_id: str, timeout: float) -> bool:
         """True once the run's terminal event was recorded (False after ``timeout``)."""

@@ -46,7 +46,10 @@ def build_router(
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def on_inbox(msg: Message) -> None:
-        await advancer.handle(parse_inbox_event(msg.body))
+        event = parse_inbox_event(msg.body)
+        if event.queued_at is None:  # a re-published event keeps the first stamp
+            event.queued_at = msg.raw_message.metadata.timestamp.timestamp()
+        await advancer.handle(event)
 
     tasks = registry if registry is not None else build_task_registry(settings)
     heartbeat = max(1.0, settings.nats.ack_wait_seconds / 3)

@@ -23,7 +23,7 @@ from riverflow.gateway.records import (
     VersionRecord,
     WorkspaceRecord,
 )
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 __all__ = ["SqlStore"]
@@ -66,6 +66,27 @@ def _workspace(row: m.Workspace) -> WorkspaceRecord:
 
 
 _VERSIONS_KEPT = 256
+
+#: Every Service API request's key check, built once (building and keying it cost more than running it).
+_KEY_GRANT = (
+    select(
+        m.ApiKey,
+        m.Workspace,
+        m.App,
+        select(m.AppVersion.id)
+        .where(m.AppVersion.app_id == m.App.id, m.AppVersion.published.is_(True))
+        .order_by(m.AppVersion.version.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+    .outerjoin(m.Workspace, m.Workspace.id == m.ApiKey.workspace_id)
+    .outerjoin(m.App, m.App.id == m.ApiKey.app_id)
+    .where(
+        m.ApiKey.key_hash == bindparam("key_hash"),
+        m.ApiKey.type == bindparam("type"),
+        m.ApiKey.revoked.is_(False),
+    )
+)
 
 _APP_FIELDS = {"name", "description", "icon", "enable_api"}
 
@@ -263,21 +284,7 @@ class SqlStore(SqlGeneration, SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
 
     async def find_key_grant(self, key_hash: str, type: str) -> KeyGrant | None:
         async with self._session() as session:
-            published = (
-                select(m.AppVersion.id)
-                .where(m.AppVersion.app_id == m.App.id, m.AppVersion.published.is_(True))
-                .order_by(m.AppVersion.version.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-            found = (
-                await session.execute(
-                    select(m.ApiKey, m.Workspace, m.App, published)
-                    .outerjoin(m.Workspace, m.Workspace.id == m.ApiKey.workspace_id)
-                    .outerjoin(m.App, m.App.id == m.ApiKey.app_id)
-                    .where(m.ApiKey.key_hash == key_hash, m.ApiKey.type == type, m.ApiKey.revoked.is_(False))
-                )
-            ).first()
+            found = (await session.execute(_KEY_GRANT, {"key_hash": key_hash, "type": type})).first()
             if found is None:
                 return None
             key, workspace, app, published_id = found

@@ -55,6 +55,11 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
+async def _services(request: Request) -> Services:
+    # A coroutine on purpose: FastAPI runs a plain function dependency in a worker thread.
+    return services(request)
+
+
 def bearer_token(request: Request) -> str:
     """The token of ``Authorization: Bearer <token>``, with Dify's 401 messages otherwise."""
     header = request.headers.get("authorization")
@@ -110,6 +115,6 @@ async def json_body(request: Request) -> dict[str, Any]:
 
 
 #: Handler parameter types: ``svc: ServicesDep``, ``app: AppDep``, ``key: DatasetKeyDep``.
-ServicesDep = Annotated[Services, Depends(services)]
+ServicesDep = Annotated[Services, Depends(_services)]
 AppDep = Annotated[AppRecord, Depends(app_from_key)]
 DatasetKeyDep = Annotated[ApiKeyRecord, Depends(dataset_key)]

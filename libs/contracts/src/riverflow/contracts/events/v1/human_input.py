@@ -14,7 +14,7 @@ class HumanInputSubmitted(BaseModel):
 
     ``action_id`` is the chosen ``user_actions[].id`` (the branch the run follows); ``inputs``
     are the form fields by ``output_variable_name``. Like every inbox event it carries the
-    ``processed_at`` stamp the orchestrator sets when it first applies it.
+    ``processed_at`` and ``queued_at`` stamps the orchestrator sets when it first applies it.
     """
 
     # Unknown fields from a newer producer are kept, never rejected: contracts evolve by adding.
@@ -28,6 +28,7 @@ class HumanInputSubmitted(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     at: float
     processed_at: float | None = None
+    queued_at: float | None = None
 
     @property
     def now(self) -> float:

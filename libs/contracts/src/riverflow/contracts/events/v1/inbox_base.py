@@ -1,4 +1,5 @@
-"""The base every run inbox event shares: unknown fields kept, and the ``processed_at`` clock."""
+"""The base every run inbox event shares: unknown fields kept, the ``processed_at`` clock and the
+``queued_at`` stamp."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ class InboxEventBase(Contract):
     #: Set by the orchestrator when it first applies the event, and logged with it: the run's
     #: clock for that step (elapsed times), fixed in the log so folding it again is deterministic.
     processed_at: float | None = None
+    #: When JetStream stored the event in the run inbox (the orchestrator copies it from the
+    #: message it received; logged with the event). Time spent queued is ``processed_at`` minus this.
+    queued_at: float | None = None
 
     @property
     def now(self) -> float:
