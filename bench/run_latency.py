@@ -2,8 +2,9 @@
 
 Prints, for 1, 10 and 100 concurrent clients: runs/s, p50/p99 of the whole run and of the first SSE
 event, the CPU time each process spent per run (less sensitive to a loaded machine than wall
-time), and the orchestrator's hops taken from the stream's own timestamps: inbox publish →
-orchestrator step → run events stored. Run from the repository root: ``make bench`` (or
+time), and the orchestrator's hops taken from the stream's own timestamps: inbox stored
+(``queued_at``) → orchestrator step → run events stored, plus the gateway's part before it (run
+stamped → inbox stored). Run from the repository root: ``make bench`` (or
 ``uv run python bench/run_latency.py --runs 500``). Figures depend on the machine; compare them only
 with figures taken on the same one, and read them with the load average printed beside them.
 """
@@ -157,6 +158,8 @@ async def hops(nats_url: str, run_ids: list[str]) -> dict[str, list[float]]:
 
 
 def _line(label: str, samples: list[float]) -> str:
+    if not samples:  # an orchestrator older than queued_at
+        return f"{label:<44} n=0"
     return (
         f"{label:<44} n={len(samples):<5} p50={pct(samples, 0.5):8.3f} ms  p99={pct(samples, 0.99):8.3f} ms"
     )
