@@ -84,17 +84,21 @@ class Platform:
         return service
 
     def wait_for_gateway(self, timeout: float = 30.0) -> None:
+        self.wait_for_port("gateway", self.gateway_port, timeout)
+
+    def wait_for_port(self, name: str, port: int, timeout: float = 30.0) -> None:
+        """Until service ``name`` accepts connections on ``port`` (it may still be importing)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.gateway_port), timeout=0.3):
+                with socket.create_connection(("127.0.0.1", port), timeout=0.3):
                     return
             except OSError:
-                gateway = self.services["gateway"]
-                if gateway.proc is not None and gateway.proc.poll() is not None:
-                    raise RuntimeError(f"gateway exited:\n{gateway.log()}") from None
+                service = self.services[name]
+                if service.proc is not None and service.proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited:\n{service.log()}") from None
                 time.sleep(0.1)
-        raise TimeoutError(f"gateway not listening:\n{self.services['gateway'].log()}")
+        raise TimeoutError(f"{name} not listening on {port}:\n{self.services[name].log()}")
 
     def import_app(self, dsl_path: Path) -> dict:
         response = httpx.post(

@@ -96,6 +96,8 @@ def rag_platform(work: Path, *services: str, **extra_env: str) -> Iterator[Platf
         running.start("rag")
         running.start("gateway")
         running.wait_for_gateway(timeout=300)
+        # The gateway answers 503 while rag's gRPC server is not up yet: wait for it too.
+        running.wait_for_port("rag", grpc_port, timeout=300)
         for name in services:
             running.start(name)
         yield running
