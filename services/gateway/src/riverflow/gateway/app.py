@@ -128,6 +128,9 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # TracingMiddleware makes the request's span; FastAPI's own would be a second SERVER span
+        # per request, and it records the query string (signed file URLs carry ``sign=``).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.services = svc
     install_error_handlers(app)
