@@ -1,13 +1,17 @@
-"""setup_telemetry: spans are recorded when something receives them, and only then."""
+"""setup_telemetry: spans are recorded when something receives them, and only then; the bus and
+request middleware that make them are left out when nothing is recorded."""
 
 from __future__ import annotations
 
 import pytest
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from riverflow.runtime.settings import TelemetrySettings
-from riverflow.runtime.telemetry import setup_telemetry
+from riverflow.runtime.broker import make_broker
+from riverflow.runtime.settings import NatsSettings, TelemetrySettings
+from riverflow.runtime.telemetry import records_spans, setup_telemetry
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +48,13 @@ def test_an_otlp_endpoint_turns_recording_on() -> None:
 def test_the_standard_sampler_variable_still_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_on")
     assert _span_is_recording(setup_telemetry("x", TelemetrySettings()))
+
+
+def test_middleware_stays_out_only_when_nothing_is_recorded() -> None:
+    quiet = setup_telemetry("x", TelemetrySettings())
+    assert not records_spans(quiet) and not records_spans(trace.NoOpTracerProvider())
+    assert records_spans(TracerProvider())
+    settings = NatsSettings()
+    assert make_broker(settings, service_name="x", tracer_provider=quiet).middlewares == []
+    [middleware] = make_broker(settings, service_name="x", tracer_provider=TracerProvider()).middlewares
+    assert isinstance(middleware, NatsTelemetryMiddleware)

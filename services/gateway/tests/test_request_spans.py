@@ -10,10 +10,12 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind
 from riverflow.gateway.adapters.memory_bus import InMemoryRunBus
 from riverflow.gateway.adapters.memory_store import InMemoryStore
 from riverflow.gateway.app import create_app
+from riverflow.gateway.middleware import TracingMiddleware
 
 from .conftest import make_settings
 
@@ -35,3 +37,11 @@ async def test_a_request_has_one_server_span_without_its_query_string(
     [server] = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.SERVER]
     assert server.name == "GET /v1/info" and server.attributes["http.response.status_code"] == 401
     assert not any("s3cret" in str(value) for value in server.attributes.values())
+
+
+def test_no_span_middleware_when_nothing_is_recorded(tmp_path: Path) -> None:
+    def tracing(provider: TracerProvider) -> bool:
+        app = create_app(make_settings(tmp_path), InMemoryStore(), InMemoryRunBus(), tracer_provider=provider)
+        return any(m.cls is TracingMiddleware for m in app.user_middleware)
+
+    assert tracing(TracerProvider()) and not tracing(TracerProvider(sampler=ALWAYS_OFF))

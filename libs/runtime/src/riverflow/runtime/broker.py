@@ -8,6 +8,7 @@ from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 from riverflow.runtime.settings import NatsSettings
+from riverflow.runtime.telemetry import records_spans
 
 __all__ = ["make_broker"]
 
@@ -20,7 +21,8 @@ def make_broker(
     message_log_level: int = logging.WARNING,
     quiet: bool = False,
 ) -> NatsBroker:
-    """Build the service's broker; trace context crosses the bus in message headers.
+    """Build the service's broker; trace context crosses the bus in message headers (when the
+    provider records spans at all).
 
     FastStream logs every message received at INFO; its logger here only passes
     ``message_log_level`` and above, so handler errors still show and hot paths stay quiet;
@@ -28,10 +30,11 @@ def make_broker(
     """
     logger = logging.getLogger(f"riverflow.{service_name}.broker")
     logger.setLevel(logging.ERROR if quiet else message_log_level)
+    tracing = records_spans(tracer_provider)
     return NatsBroker(
         settings.url,
         name=f"riverflow-{service_name}",
-        middlewares=(NatsTelemetryMiddleware(tracer_provider=tracer_provider),),
+        middlewares=(NatsTelemetryMiddleware(tracer_provider=tracer_provider),) if tracing else (),
         max_reconnect_attempts=-1,
         logger=logger,
     )

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from riverflow.runtime.settings import TelemetrySettings
 
-__all__ = ["setup_telemetry"]
+__all__ = ["setup_telemetry", "records_spans"]
 
 
 def setup_telemetry(
@@ -41,3 +41,12 @@ def setup_telemetry(
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     return provider
+
+
+def records_spans(provider: trace.TracerProvider | None = None) -> bool:
+    """False only when ``provider`` (default: the global one) is known to record no span: then
+    request and message middleware can stay out of the hot path altogether."""
+    provider = provider if provider is not None else trace.get_tracer_provider()
+    if isinstance(provider, trace.NoOpTracerProvider):
+        return False
+    return getattr(provider, "sampler", None) is not ALWAYS_OFF

@@ -45,6 +45,7 @@ from riverflow.gateway.run_recorder import RunRecorder
 from riverflow.gateway.secret_key import load_secret_box
 from riverflow.gateway.settings import GatewaySettings
 from riverflow.gateway.studio_static import mount_studio
+from riverflow.runtime.telemetry import records_spans
 
 __all__ = ["create_app"]
 
@@ -155,5 +156,6 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
     )
-    app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)
+    if records_spans(tracer_provider):
+        app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)
     return app
