@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from faststream.nats import NatsBroker
@@ -28,8 +29,9 @@ RECORDER_DURABLE = "gateway-recorder"
 
 class NatsRunBus:
     """Publishes through the FastStream broker (trace context goes into the headers) and reads
-    ``run_events(run_id)`` and ``run_chunks(run_id)`` with an ordered consumer from the stream's
-    first message of that run."""
+    ``run_events(run_id)`` and ``run_chunks(run_id)`` in stream order: a run this gateway publishes
+    is read from the shared ``RunFeed``; any other (a resume, a late or early reader) with an
+    ordered consumer from the stream's first message of that run."""
 
     def __init__(
         self,
@@ -47,14 +49,18 @@ class NatsRunBus:
         self._ack_wait = ack_wait_seconds
         self._connected = False
         self._consumers: set[asyncio.Task[None]] = set()
+        self._feed = RunFeed()
 
     async def start(self) -> None:
         await self._broker.connect()
         self._connected = True
+        js = self._broker.connection.jetstream()
         if self._declare_streams:
-            await ensure_streams(self._broker.connection.jetstream())
+            await ensure_streams(js)
+        await self._feed.start(js)
 
     async def close(self) -> None:
+        await self._feed.close()
         for task in list(self._consumers):
             task.cancel()
         await asyncio.gather(*self._consumers, return_exceptions=True)
@@ -67,7 +73,13 @@ class NatsRunBus:
         return self._connected and self._broker.connection.is_connected
 
     async def publish_run(self, request: RunRequested) -> None:
-        await self._publish_inbox(request, request.run_id)
+        # Registered before it is published: the feed keeps the run's first events for its reader.
+        self._feed.expect(request.run_id)
+        try:
+            await self._publish_inbox(request, request.run_id)
+        except BaseException:
+            self._feed.forget(request.run_id)
+            raise
 
     async def publish_resume(self, resume: RunResumeRequested) -> None:
         await self._publish_inbox(resume, resume.event_id)
@@ -106,6 +118,14 @@ class NatsRunBus:
         return RunEvent.model_validate_json(msg.data or b"{}").seq
 
     async def events(self, run_id: str, after: int = 0) -> AsyncIterator[RunEvent]:
+        fed = self._feed.claim(run_id) if after == 0 else None
+        if fed is not None:
+            try:
+                async for event in _in_order(_drain(fed), run_id, after):
+                    yield event
+            finally:
+                self._feed.forget(run_id)
+            return
         js = self._broker.connection.jetstream()
         events_subject, chunks_subject = subjects.run_events(run_id), subjects.run_chunks(run_id)
         # One ordered stream of the run's events and the chunks its tasks relayed beside them.
@@ -116,22 +136,9 @@ class NatsRunBus:
             deliver_policy=DeliverPolicy.ALL,
             config=ConsumerConfig(filter_subjects=[events_subject, chunks_subject]),
         )
-        last_seq = after
         try:
-            async for msg in sub.messages:
-                event = RunEvent.model_validate_json(msg.data)
-                if msg.subject == chunks_subject:
-                    # A relayed chunk carries the seq of the event it follows; JetStream already
-                    # dropped re-sent copies, so only a run's earlier part (``after``) is skipped.
-                    if event.seq > after:
-                        yield event
-                    continue
-                if event.seq <= last_seq:  # a re-published duplicate, or before ``after``
-                    continue
-                last_seq = event.seq
+            async for event in _in_order(sub.messages, run_id, after):
                 yield event
-                if event.is_terminal:
-                    return
         finally:
             await sub.unsubscribe()
 
@@ -226,3 +233,86 @@ async def _handle_one(msg: Msg, event: RunEvent | None, handler: EventHandler) -
         await msg.nak(delay=1.0)
     else:
         await msg.ack()
+
+
+async def _drain(queue: asyncio.Queue[Msg]) -> AsyncIterator[Msg]:
+    while True:
+        yield await queue.get()
+
+
+async def _in_order(messages: AsyncIterator[Msg], run_id: str, after: int) -> AsyncIterator[RunEvent]:
+    """The run's events after ``after`` from its stream's messages, up to the terminal one."""
+    chunks_subject = subjects.run_chunks(run_id)
+    last_seq = after
+    async for msg in messages:
+        event = RunEvent.model_validate_json(msg.data)
+        if msg.subject == chunks_subject:
+            # A relayed chunk carries the seq of the event it follows; JetStream already
+            # dropped re-sent copies, so only a run's earlier part (``after``) is skipped.
+            if event.seq > after:
+                yield event
+            continue
+        if event.seq <= last_seq:  # a re-published duplicate, or before ``after``
+            continue
+        last_seq = event.seq
+        yield event
+        if event.is_terminal:
+            return
+
+
+class RunFeed:
+    """One ordered consumer over every run's events and chunks, from the gateway's start on.
+
+    A run this gateway publishes is registered first (``expect``); its messages queue until its
+    reader ``claim``s them, in stream order, so a run costs no consumer of its own (creating and
+    deleting one per run was most of nats-server's work for a short run). Messages of runs nobody
+    here expects are dropped unread. Registrations nobody claimed (a client gone before its
+    stream began) are forgotten oldest first past ``limit``.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._limit = limit
+        self._waiting: OrderedDict[str, asyncio.Queue[Msg]] = OrderedDict()
+        self._reading: dict[str, asyncio.Queue[Msg]] = {}
+        self._sub: object | None = None
+
+    async def start(self, js: object) -> None:
+        self._sub = await js.subscribe(  # type: ignore[attr-defined]
+            subjects.RUN_EVENTS_ALL,
+            stream=subjects.RUN_EVENTS_STREAM,
+            ordered_consumer=True,
+            deliver_policy=DeliverPolicy.NEW,
+            config=ConsumerConfig(filter_subjects=[subjects.RUN_EVENTS_ALL, subjects.RUN_CHUNKS_ALL]),
+            cb=self._deliver,
+        )
+
+    async def close(self) -> None:
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()  # type: ignore[attr-defined]
+            self._sub = None
+
+    def expect(self, run_id: str) -> None:
+        if self._sub is None or run_id in self._waiting or run_id in self._reading:
+            return  # not started (readers use their own consumer), or published again: keep it
+        self._waiting[run_id] = asyncio.Queue()
+        while len(self._waiting) > self._limit:
+            self._waiting.popitem(last=False)
+
+    def claim(self, run_id: str) -> asyncio.Queue[Msg] | None:
+        queue = self._waiting.pop(run_id, None)
+        if queue is not None:
+            self._reading[run_id] = queue
+        return queue
+
+    def forget(self, run_id: str) -> None:
+        self._waiting.pop(run_id, None)
+        self._reading.pop(run_id, None)
+
+    async def _deliver(self, msg: Msg) -> None:
+        run_id = msg.subject.rsplit(".", 1)[-1]
+        queue = self._reading.get(run_id)
+        if queue is None:
+            queue = self._waiting.get(run_id)
+        if queue is not None:
+            queue.put_nowait(msg)
