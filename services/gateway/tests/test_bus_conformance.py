@@ -133,7 +133,14 @@ class FakeOrchestrator:
         await self.nc.close()
 
 
-@pytest.fixture(params=["memory", pytest.param("nats", marks=pytest.mark.integration)])
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("nats", marks=pytest.mark.integration),
+        # GATEWAY_RUN_FEED=false: every reader has its own ordered consumer.
+        pytest.param("nats-no-feed", marks=pytest.mark.integration),
+    ]
+)
 async def bus(request) -> AsyncIterator[object]:
     if request.param == "memory":
         bus = InMemoryRunBus(scripted_step)
@@ -143,7 +150,11 @@ async def bus(request) -> AsyncIterator[object]:
         return
     url = request.getfixturevalue("nats_url")
     broker = make_broker(NatsSettings(url=url), service_name="gateway-test", quiet=True)
-    bus = NatsRunBus(broker, recorder_durable=f"test-recorder-{uuid.uuid4().hex[:8]}")
+    bus = NatsRunBus(
+        broker,
+        recorder_durable=f"test-recorder-{uuid.uuid4().hex[:8]}",
+        run_feed=request.param == "nats",
+    )
     await bus.start()
     async with FakeOrchestrator(url) as orchestrator:
         bus.orchestrator = orchestrator

@@ -35,7 +35,7 @@ def _bus(settings: GatewaySettings, tracer_provider: object) -> tuple[RunBus, Cr
     from riverflow.runtime.broker import make_broker
 
     broker = make_broker(settings.nats, service_name=SERVICE, tracer_provider=tracer_provider)
-    bus = NatsRunBus(broker, recorder_durable=settings.recorder_durable)
+    bus = NatsRunBus(broker, recorder_durable=settings.recorder_durable, run_feed=settings.run_feed)
     return bus, NatsCredentialMirror(broker), NatsSuggester(broker)
 
 

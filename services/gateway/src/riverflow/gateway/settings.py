@@ -52,6 +52,10 @@ class GatewaySettings(ServiceSettings):
     )
     #: Durable JetStream consumer of run events shared by the gateway replicas (the recorder).
     recorder_durable: str = "gateway-recorder"
+    #: Read the runs this gateway starts from one consumer over every run's events (``RunFeed``)
+    #: instead of one consumer per run. Every replica's feed receives every run's events, tokens
+    #: included: with many replicas, turn it off.
+    run_feed: bool = True
     #: How long a request waits for the recorder before answering (read-your-writes).
     recorder_wait_seconds: float = 5.0
     #: ``memory`` (reference implementation, in-process) or ``grpc`` (the rag service).

@@ -41,6 +41,7 @@ class NatsRunBus:
         recorder_durable: str = RECORDER_DURABLE,
         ack_wait_seconds: float = 30.0,
         publish_timeout: float = 5.0,
+        run_feed: bool = True,
     ) -> None:
         self._broker = broker
         self._publish_timeout = publish_timeout
@@ -50,6 +51,7 @@ class NatsRunBus:
         self._connected = False
         self._consumers: set[asyncio.Task[None]] = set()
         self._feed = RunFeed()
+        self._run_feed = run_feed
 
     async def start(self) -> None:
         await self._broker.connect()
@@ -57,7 +59,8 @@ class NatsRunBus:
         js = self._broker.connection.jetstream()
         if self._declare_streams:
             await ensure_streams(js)
-        await self._feed.start(js)
+        if self._run_feed:
+            await self._feed.start(js)
 
     async def close(self) -> None:
         await self._feed.close()
