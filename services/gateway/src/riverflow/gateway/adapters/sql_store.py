@@ -67,7 +67,7 @@ def _workspace(row: m.Workspace) -> WorkspaceRecord:
 
 _VERSIONS_KEPT = 256
 
-#: Every Service API request's key check, built once (building and keying it cost more than running it).
+#: Every Service API request's key check: built once, not on every request.
 _KEY_GRANT = (
     select(
         m.ApiKey,
