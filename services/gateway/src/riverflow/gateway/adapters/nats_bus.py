@@ -125,14 +125,12 @@ class NatsRunBus:
         fed = self._feed.claim(run_id) if after == 0 else None
         if fed is not None:
             try:
-                while (msg := await fed.get()) is not None:
-                    event = order.accept(msg)
-                    if event is not None:
-                        yield event
-                    if order.ended:
-                        return
+                async for event in order.read(_until_lost(fed)):
+                    yield event
             finally:
                 self._feed.forget(run_id)
+            if order.ended:
+                return
             order.read_again()  # the feed was lost (a reconnect): go on from the stream
         js = self._broker.connection.jetstream()
         events_subject, chunks_subject = subjects.run_events(run_id), subjects.run_chunks(run_id)
@@ -145,12 +143,8 @@ class NatsRunBus:
             config=ConsumerConfig(filter_subjects=[events_subject, chunks_subject]),
         )
         try:
-            async for msg in sub.messages:
-                event = order.accept(msg)
-                if event is not None:
-                    yield event
-                if order.ended:
-                    return
+            async for event in order.read(sub.messages):
+                yield event
         finally:
             await sub.unsubscribe()
 
@@ -247,6 +241,12 @@ async def _handle_one(msg: Msg, event: RunEvent | None, handler: EventHandler) -
         await msg.ack()
 
 
+async def _until_lost(queue: asyncio.Queue[Msg | None]) -> AsyncIterator[Msg]:
+    """A run's messages from the feed, until the feed says it was lost (``None``)."""
+    while (msg := await queue.get()) is not None:
+        yield msg
+
+
 class _RunOrder:
     """Which of a run's stream messages its reader yields: each event once, in ``seq`` order, up to
     the terminal one, and the chunks beside them; after a ``read_again`` from the stream's start,
@@ -261,6 +261,15 @@ class _RunOrder:
 
     def read_again(self) -> None:
         self._skip_chunks = self._chunks_yielded
+
+    async def read(self, messages: AsyncIterator[Msg]) -> AsyncIterator[RunEvent]:
+        """What ``messages`` add to the run's events, until its terminal one."""
+        async for msg in messages:
+            event = self.accept(msg)
+            if event is not None:
+                yield event
+            if self.ended:
+                return
 
     def accept(self, msg: Msg) -> RunEvent | None:
         event = RunEvent.model_validate_json(msg.data)
