@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import nats
 import pytest
@@ -280,33 +281,60 @@ async def test_consumed_events_reach_the_handler(bus) -> None:
     assert [mine[seq] for seq in sorted(mine)] == SCRIPT
 
 
-async def test_a_recorded_run_is_announced_to_every_replica(bus, request) -> None:
-    """What one replica recorded reaches the handlers of all (its own included)."""
-    other = bus
-    if isinstance(bus, NatsRunBus):  # a second gateway replica on the same server
-        broker = make_broker(
-            NatsSettings(url=request.getfixturevalue("nats_url")), service_name="gw-2", quiet=True
-        )
-        other = NatsRunBus(broker, recorder_durable=f"test-recorder-{uuid.uuid4().hex[:8]}")
-        await other.start()
-    heard: dict[str, list[str]] = {"here": [], "there": []}
+@contextlib.asynccontextmanager
+async def _replica(bus, request) -> AsyncIterator[object]:  # type: ignore[no-untyped-def]
+    """A second gateway replica on the same bus (the memory bus is one process: itself)."""
+    if not isinstance(bus, NatsRunBus):
+        yield bus
+        return
+    broker = make_broker(
+        NatsSettings(url=request.getfixturevalue("nats_url")), service_name="gw-2", quiet=True
+    )
+    other = NatsRunBus(broker, recorder_durable=f"test-recorder-{uuid.uuid4().hex[:8]}")
+    await other.start()
+    try:
+        yield other
+    finally:
+        await other.close()
+
+
+def _listeners() -> tuple[
+    dict[str, list[tuple[str, ...]]], asyncio.Event, Callable[[str], Callable[..., None]]
+]:
+    """What ``here`` and ``there`` heard, set once both heard something, and their handlers."""
+    heard: dict[str, list[tuple[str, ...]]] = {"here": [], "there": []}
     both = asyncio.Event()
 
-    def listener(name: str):  # type: ignore[no-untyped-def]
-        def hear(run_id: str) -> None:
-            heard[name].append(run_id)
+    def listener(name: str) -> Callable[..., None]:
+        def hear(*args: str) -> None:
+            heard[name].append(args)
             if all(heard.values()):
                 both.set()
 
         return hear
 
-    try:
+    return heard, both, listener
+
+
+async def test_a_grant_change_is_announced_to_every_replica(bus, request) -> None:
+    """A key or app change made on one replica clears the key checks every replica remembers."""
+    async with _replica(bus, request) as other:
+        heard, both, listener = _listeners()
+        await bus.on_grants_changed(listener("here"))
+        await other.on_grants_changed(listener("there"))
+        await asyncio.sleep(0.1)  # the subscriptions reach the server
+        await other.announce_grants_changed()
+        await asyncio.wait_for(both.wait(), 10)
+        assert heard == {"here": [()], "there": [()]}
+
+
+async def test_a_recorded_run_is_announced_to_every_replica(bus, request) -> None:
+    """What one replica recorded reaches the handlers of all (its own included)."""
+    async with _replica(bus, request) as other:
+        heard, both, listener = _listeners()
         await bus.on_recorded(listener("here"))
         await other.on_recorded(listener("there"))
         await asyncio.sleep(0.1)  # the subscriptions reach the server
         await other.announce_recorded("run-42")
         await asyncio.wait_for(both.wait(), 10)
-        assert heard == {"here": ["run-42"], "there": ["run-42"]}
-    finally:
-        if other is not bus:
-            await other.close()
+        assert heard == {"here": [("run-42",)], "there": [("run-42",)]}

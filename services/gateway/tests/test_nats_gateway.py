@@ -201,3 +201,57 @@ async def test_a_restarted_gateway_records_runs_that_finished_while_it_was_down(
         assert recorded.status == "succeeded" and recorded.outputs == {"query": "later"}
         assert [e.node_id for e in await store.list_node_executions(run.id)] == ["start"]
     await engine.dispose()
+
+
+async def test_a_key_revoked_on_one_gateway_is_refused_by_the_other_at_once(nats_url, tmp_path) -> None:
+    """Two gateway processes on one database and one NATS: the other one answers key checks from
+    memory for a long TTL, yet the revocation's notice makes it refuse the key at once."""
+    settings = GatewaySettings(
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gw.db'}",
+        console_token="ct",
+        key_cache_seconds=600,
+    )
+    engines = [make_engine(settings.resolved_database_url()) for _ in range(2)]
+    apps = [
+        create_app(
+            settings,
+            SqlStore(engine),
+            NatsRunBus(
+                make_broker(NatsSettings(url=nats_url), service_name=f"gw-{i}", quiet=True),
+                recorder_durable=f"recorder-{uuid.uuid4().hex[:8]}",
+            ),
+            prepare_store=lambda engine=engine: migrate(engine),
+        )
+        for i, engine in enumerate(engines)
+    ]
+    console = {"Authorization": "Bearer ct"}
+    try:
+        async with (
+            apps[0].router.lifespan_context(apps[0]),
+            apps[1].router.lifespan_context(apps[1]),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]), base_url="http://gw") as one,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]), base_url="http://gw") as other,
+        ):
+            imported = await one.post(
+                "/console/api/apps/import", content=FIXTURE.read_text(), headers=console
+            )
+            app_id, key = imported.json()["id"], imported.json()["api_key"]
+            auth = {"Authorization": f"Bearer {key}"}
+            assert (await other.get("/v1/info", headers=auth)).status_code == 200  # now remembered
+            (listed,) = (await one.get(f"/console/api/apps/{app_id}/api-keys", headers=console)).json()[
+                "data"
+            ]
+            revoked = await one.delete(f"/console/api/apps/{app_id}/api-keys/{listed['id']}", headers=console)
+            assert revoked.status_code == 204
+            assert (await one.get("/v1/info", headers=auth)).status_code == 401
+            statuses = []
+            for _ in range(50):  # the notice crosses NATS: a moment, not the 600 s TTL
+                statuses.append((await other.get("/v1/info", headers=auth)).status_code)
+                if statuses[-1] == 401:
+                    break
+                await asyncio.sleep(0.05)
+            assert statuses[-1] == 401, statuses
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -126,6 +126,8 @@ async def test_key_kinds_do_not_cross(gateway) -> None:
 async def test_disabled_api_and_rate_limits(gateway) -> None:
     app = await gateway.import_app(ANSWER_ONLY)
     other = await gateway.import_app(ANSWER_ONLY)
+    # The key is checked (and its answer kept) before the switch: the switch applies at once.
+    assert (await gateway.client.get("/v1/info", headers=gateway.auth(other["api_key"]))).status_code == 200
     off = await gateway.client.put(
         f"/console/api/apps/{other['id']}", json={"enable_api": False}, headers=gateway.console
     )
@@ -135,6 +137,11 @@ async def test_disabled_api_and_rate_limits(gateway) -> None:
         disabled.status_code == 403
         and disabled.json()["message"] == "The app's API service has been disabled."
     )
+    on = await gateway.client.put(
+        f"/console/api/apps/{other['id']}", json={"enable_api": True}, headers=gateway.console
+    )
+    assert on.status_code == 200
+    assert (await gateway.client.get("/v1/info", headers=gateway.auth(other["api_key"]))).status_code == 200
     statuses = [
         (await gateway.client.get("/v1/info", headers=gateway.auth(app["api_key"]))).status_code
         for _ in range(45)

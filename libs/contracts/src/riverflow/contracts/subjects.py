@@ -14,7 +14,9 @@ Streams (all file-backed; see ARCHITECTURE.md for retention and the idempotency 
 - ``RF_NODE_TASKS`` (work queue): node work for other services, ``rf.v1.tasks.<service>.<node_type>``.
 
 Core NATS (not stored): ``rf.v1.runs.recorded.<run_id>``, a gateway replica's notice that it wrote a
-run's end to the database, so a request waiting on another replica can answer (read-your-writes).
+run's end to the database, so a request waiting on another replica can answer (read-your-writes);
+``rf.v1.gateway.grants.changed``, a gateway process's notice that a key, app or published version
+changed, so every gateway process drops the key checks it remembers.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "node_task",
     "RUN_RECORDED_ALL",
     "run_recorded",
+    "GRANTS_CHANGED",
 ]
 
 RUN_INBOX_STREAM = "RF_RUN_INBOX"
@@ -50,6 +53,7 @@ RUN_EVENTS_ALL = "rf.v1.runs.events.>"
 RUN_CHUNKS_ALL = "rf.v1.runs.chunks.>"
 NODE_TASKS_ALL = "rf.v1.tasks.>"
 RUN_RECORDED_ALL = "rf.v1.runs.recorded.*"
+GRANTS_CHANGED = "rf.v1.gateway.grants.changed"
 
 #: Durable pull consumer shared by every orchestrator replica (replicas split the work).
 ORCHESTRATOR_DURABLE = "orchestrator"

@@ -37,6 +37,7 @@ from riverflow.gateway.api.service import (
 )
 from riverflow.gateway.console_auth import bootstrap_console_token
 from riverflow.gateway.errors import install_error_handlers
+from riverflow.gateway.key_grants import KeyGrants
 from riverflow.gateway.mcp_server import MCP_PATH, McpEndpoint
 from riverflow.gateway.middleware import BodyLimitMiddleware, TracingMiddleware
 from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store, Suggester
@@ -97,6 +98,7 @@ def create_app(
         store=store,
         bus=bus,
         recorder=RunRecorder(store, announce=bus.announce_recorded),
+        grants=KeyGrants(store, settings.key_cache_seconds, announce=bus.announce_grants_changed),
         knowledge=knowledge_backend or InMemoryKnowledge(),
         mirror=mirror or InMemoryCredentialMirror(),
         limiter=RateLimiter(settings.rate_limit_per_minute),
@@ -115,6 +117,7 @@ def create_app(
         svc.secret_box = load_secret_box(settings, log)
         await bus.start()
         await bus.on_recorded(svc.recorder.mark_recorded)
+        await bus.on_grants_changed(svc.grants.forget)
         await bus.consume_events(svc.recorder.handle)
         try:
             async with mcp.run():

@@ -113,6 +113,14 @@ class RunBus(Protocol):
         """Call ``handler`` for each ``announce_recorded``, from any replica, from now on."""
         ...
 
+    async def announce_grants_changed(self) -> None:
+        """Tell every gateway process that a key, app or published version changed (best effort)."""
+        ...
+
+    async def on_grants_changed(self, handler: Callable[[], None]) -> None:
+        """Call ``handler`` for each ``announce_grants_changed``, from any process, from now on."""
+        ...
+
 
 class AppStore(Protocol):
     """Workspaces, apps, drafts and versions, keys and console tokens."""

@@ -44,6 +44,10 @@ class GatewaySettings(ServiceSettings):
     #: Requests per minute per API key (app or dataset) and per console login attempt source.
     rate_limit_per_minute: int = 600
     login_attempts_per_minute: int = 10
+    #: How long a key check's answer is reused (0: every request reads the database). A change
+    #: to a key, app or published version clears it in every gateway process at once over NATS;
+    #: this bounds a process that missed that notice.
+    key_cache_seconds: float = Field(default=5.0, ge=0)
     session_ttl_seconds: float = 30 * 24 * 3600.0
     #: Key of the provider-credential encryption (``RIVERFLOW_SECRET_KEY``); generated into
     #: ``<data_dir>/secret-key`` when unset.

@@ -81,6 +81,7 @@ class InMemoryRunBus:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._handlers: list[EventHandler] = []
         self._recorded_handlers: list[RecordedHandler] = []
+        self._grant_handlers: list[Callable[[], None]] = []
         self._deliveries: asyncio.Queue[RunEvent] = asyncio.Queue()
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
@@ -152,6 +153,13 @@ class InMemoryRunBus:
 
     async def on_recorded(self, handler: RecordedHandler) -> None:
         self._recorded_handlers.append(handler)
+
+    async def announce_grants_changed(self) -> None:
+        for handler in list(self._grant_handlers):
+            handler()
+
+    async def on_grants_changed(self, handler: Callable[[], None]) -> None:
+        self._grant_handlers.append(handler)
 
     async def _deliver(self) -> None:
         while True:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
@@ -160,6 +160,19 @@ class NatsRunBus:
             handler(msg.subject.rsplit(".", 1)[-1])
 
         await self._broker.connection.subscribe(subjects.RUN_RECORDED_ALL, cb=deliver)
+
+    async def announce_grants_changed(self) -> None:
+        # Core NATS: a process that misses it answers from memory until its grants expire.
+        try:
+            await self._broker.connection.publish(subjects.GRANTS_CHANGED, b"")
+        except (NatsError, OSError) as exc:
+            log.warning("could not announce a key or app change: %s", exc)
+
+    async def on_grants_changed(self, handler: Callable[[], None]) -> None:
+        async def deliver(_: Msg) -> None:
+            handler()
+
+        await self._broker.connection.subscribe(subjects.GRANTS_CHANGED, cb=deliver)
 
     async def consume_events(self, handler: EventHandler) -> None:
         js = self._broker.connection.jetstream()

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from riverflow.gateway.credentials import hash_secret
 from riverflow.gateway.errors import ApiError, unauthorized
+from riverflow.gateway.key_grants import KeyGrants
 from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Store, Suggester
 from riverflow.gateway.rate_limit import RateLimiter
 from riverflow.gateway.records import ApiKeyRecord, AppRecord, KeyGrant
@@ -40,6 +41,8 @@ class Services:
     store: Store
     bus: RunBus
     recorder: RunRecorder
+    #: The key check, answered from memory until a key, app or version changes.
+    grants: KeyGrants
     knowledge: KnowledgeBackend
     mirror: CredentialMirror
     limiter: RateLimiter
@@ -74,7 +77,7 @@ def bearer_token(request: Request) -> str:
 async def _grant(request: Request, type: str) -> KeyGrant:
     token = bearer_token(request)
     svc = services(request)
-    grant = await svc.store.find_key_grant(hash_secret(token), type) if token else None
+    grant = await svc.grants.find(hash_secret(token), type) if token else None
     if grant is None:
         # An audit trail of refused keys, naming the route and never the key itself.
         log.warning("refused an unknown %s key on %s %s", type, request.method, request.url.path)

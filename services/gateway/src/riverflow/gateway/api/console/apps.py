@@ -178,6 +178,7 @@ async def update_app(
 ) -> dict[str, Any]:
     await workspace_app(request, app_id, user)
     updated = await svc.store.update_app(app_id, **body.model_dump(exclude_none=True))
+    await svc.grants.changed()  # enable_api is part of the key check
     if updated is None:
         raise ApiError(404, "not_found", "App not found.")
     return app_body(updated)
@@ -187,6 +188,7 @@ async def update_app(
 async def delete_app(app_id: str, request: Request, user: Editor, svc: ServicesDep) -> Response:
     await workspace_app(request, app_id, user)
     await svc.store.delete_app(app_id)
+    await svc.grants.changed()
     return Response(status_code=204)
 
 

@@ -67,6 +67,7 @@ async def revoke_app_key(
     app = await workspace_app(request, app_id, user)
     if not await svc.store.revoke_api_key(key_id, user.workspace_id, app.id):
         raise ApiError(404, "not_found", "API key not found.")
+    await svc.grants.changed()
     return Response(status_code=204)
 
 
@@ -84,4 +85,5 @@ async def create_dataset_key(user: Admin, svc: ServicesDep) -> dict[str, Any]:
 async def revoke_dataset_key(key_id: str, user: Admin, svc: ServicesDep) -> Response:
     if not await svc.store.revoke_api_key(key_id, user.workspace_id, None):
         raise ApiError(404, "not_found", "API key not found.")
+    await svc.grants.changed()
     return Response(status_code=204)

@@ -109,6 +109,7 @@ async def publish(app_id: str, request: Request, user: Editor, svc: ServicesDep)
     text, _ = await _draft(svc, app)
     runnable(app.mode, text)  # a draft that cannot run is not published
     version = await svc.store.publish(app.id, text)
+    await svc.grants.changed()  # key checks carry the published version
     return {"result": "success", **_version_body(version)}
 
 
