@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +24,8 @@ from riverflow.gateway.adapters.memory_bus import InMemoryRunBus
 from riverflow.gateway.adapters.nats_bus import NatsRunBus
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.settings import NatsSettings
+
+log = logging.getLogger(__name__)
 
 SCRIPT = ["workflow_started", "node_started", "text_chunk", "node_finished", "workflow_finished"]
 
@@ -104,13 +107,18 @@ class FakeOrchestrator:
 
     async def _on_request(self, msg) -> None:
         event = parse_inbox_event(msg.data)
+        known = next((r for r, _ in self.received if r.run_id == event.run_id), None)
+        if isinstance(event, RunResumeRequested | RunStopRequested) and known is None:
+            # Another test's run (the subscription sees the whole server's inbox): not ours.
+            log.warning("fake orchestrator: %s for a run it never started", event.kind)
+            return
         if isinstance(event, RunResumeRequested):
-            request = next(r for r, _ in self.received if r.run_id == event.run_id)
+            request = known
             for resumed in resumed_events(request):
                 await self.js.publish(subjects.run_events(event.run_id), resumed.model_dump_json().encode())
             return
         if isinstance(event, RunStopRequested):
-            request = next(r for r, _ in self.received if r.run_id == event.run_id)
+            request = known
             await self.js.publish(
                 subjects.run_events(event.run_id), stopped_event(request).model_dump_json().encode()
             )

@@ -29,6 +29,70 @@ async def test_pings_while_quiet_and_closes_after_terminal() -> None:
     assert PING_FRAME == b"event: ping\n\n"
 
 
+async def test_events_that_arrive_together_go_out_in_one_chunk() -> None:
+    async def burst():
+        yield _event(1, "workflow_started")
+        await asyncio.sleep(0.05)
+        for seq, name in ((2, "node_started"), (3, "node_finished"), (4, "workflow_finished")):
+            yield _event(seq, name)  # ready at once, as a step's events are
+
+    chunks = [chunk async for chunk in sse_stream(burst(), ping_interval=10)]
+    assert len(chunks) == 2
+    assert chunks[0].count(b"data: ") == 1 and b"workflow_started" in chunks[0]
+    assert chunks[1].count(b"data: ") == 3
+    assert (
+        chunks[1].index(b"node_started")
+        < chunks[1].index(b"node_finished")
+        < chunks[1].index(b"workflow_finished")
+    )
+
+
+async def test_a_client_going_away_stops_the_reading() -> None:
+    closed = asyncio.Event()
+
+    async def endless():
+        try:
+            yield _event(1, "workflow_started")
+            await asyncio.sleep(60)
+        finally:
+            closed.set()
+
+    stream = sse_stream(endless(), ping_interval=10)
+    assert b"workflow_started" in await anext(stream)
+    await stream.aclose()
+    await asyncio.wait_for(closed.wait(), 1)
+
+
+async def test_a_failing_reader_fails_the_response() -> None:
+    async def broken():
+        yield _event(1, "workflow_started")
+        raise ConnectionError("bus gone")
+
+    stream = sse_stream(broken(), ping_interval=10)
+    assert b"workflow_started" in await anext(stream)
+    try:
+        await anext(stream)
+    except ConnectionError as exc:
+        assert str(exc) == "bus gone"
+    else:
+        raise AssertionError("the reader's error was swallowed")
+
+
+async def test_a_ping_due_while_a_chunk_was_sent_is_not_skipped() -> None:
+    async def quiet_after_one():
+        yield _event(1, "workflow_started")
+        await asyncio.sleep(1.0)
+        yield _event(2, "workflow_finished")
+
+    stream = sse_stream(quiet_after_one(), ping_interval=0.05)
+    assert b"workflow_started" in await anext(stream)
+    await asyncio.sleep(0.1)  # the client is slow to take the next chunk: a ping falls due meanwhile
+    # Sent now, not after the quiet second.
+    assert await asyncio.wait_for(anext(stream), 0.5) == PING_FRAME
+    rest = [chunk async for chunk in stream]
+    assert b"workflow_finished" in rest[-1]
+
+
 async def test_wait_terminal_times_out() -> None:
     assert await wait_terminal(_slow_events(5), timeout=0.1) is None
 

@@ -26,39 +26,65 @@ async def sse_stream(
     """SSE frames of ``events`` until the terminal one, with ``event: ping`` every ``ping_interval``.
 
     ``render`` turns an event into its frames (default: the workflow envelope); ``after`` runs once
-    the terminal frame was sent, before the response ends. When the client goes away this
-    generator is closed; only the reading stops, never the run.
+    the terminal frame was sent, before the response ends. Events that arrived together go out
+    in one chunk (one write instead of one per event); nothing waits for more to arrive. When the
+    client goes away this generator is closed; only the reading stops, never the run.
     """
     render = render or (lambda event: [frame(event)])
     loop = asyncio.get_running_loop()
+    ready: list[RunEvent] = []
+    wake: asyncio.Future[None] | None = None
+    stopped = False  # reading ended: after the terminal event, at the stream's end or on ``error``
+    error: Exception | None = None
+
+    def signal() -> None:
+        if wake is not None and not wake.done():
+            wake.set_result(None)
+
+    async def read() -> None:
+        # One task reads the whole run (not one per event); the reader's own cleanup runs in it.
+        nonlocal stopped, error
+        try:
+            async for event in events:
+                ready.append(event)
+                signal()
+                if event.is_terminal:
+                    return
+        except Exception as exc:  # noqa: BLE001 - raised again by the response below
+            error = exc
+        finally:
+            stopped = True
+            signal()
+
+    reader = asyncio.ensure_future(read())
     next_ping = loop.time() + ping_interval
-    pending: asyncio.Future[RunEvent] | None = None
+    timer = loop.call_at(next_ping, signal)
     try:
         while True:
+            if not ready and not stopped and loop.time() < next_ping:
+                wake = loop.create_future()
+                await wake
             if loop.time() >= next_ping:
-                next_ping = loop.time() + ping_interval
                 yield PING_FRAME
-            if pending is None:
-                pending = asyncio.ensure_future(anext(events))
-            done, _ = await asyncio.wait({pending}, timeout=max(0.0, next_ping - loop.time()))
-            if not done:
-                continue
-            finished, pending = pending, None
-            try:
-                event = finished.result()
-            except StopAsyncIteration:
-                return
-            for data in render(event):
-                yield data
-            if event.is_terminal:
-                if after is not None:
-                    await after()
+                next_ping = loop.time() + ping_interval
+                timer = loop.call_at(next_ping, signal)
+            if ready:
+                batch = ready.copy()
+                ready.clear()
+                chunk = b"".join(data for event in batch for data in render(event))
+                if chunk:  # an empty chunk would end a chunked response
+                    yield chunk
+                if batch[-1].is_terminal:
+                    if after is not None:
+                        await after()
+                    return
+            elif stopped:
+                if error is not None:
+                    raise error
                 return
     finally:
-        if pending is not None:
-            pending.cancel()  # the reader's own cleanup runs inside that task
-        else:
-            _close_later(events)
+        timer.cancel()
+        reader.cancel()
 
 
 async def wait_terminal(events: AsyncIterator[RunEvent], timeout: float) -> RunEvent | None:
