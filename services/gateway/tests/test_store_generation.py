@@ -3,6 +3,7 @@ in one transaction (in memory, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -95,6 +96,38 @@ async def test_a_refused_generation_leaves_nothing_behind(store) -> None:
         await store.open_generation(again, conversation=conversation, new_conversation=True, message=fresh)
     assert await store.get_conversation(app.id, conversation.id) is None
     assert await store.get_message(app.id, fresh.id) is None
+
+
+async def test_generations_opened_together_are_refused_alone(store) -> None:
+    """Twenty chat turns at once (the SQL store commits them together), one of them refused: only
+    that one fails, the others are all written, and the refused one leaves nothing behind."""
+    ws = await store.ensure_workspace()
+    app, version, _ = await store.create_app(_new_app(ws))
+    taken, _ = _turn(app.id, version.id, None)
+    taken.message_id = None
+    await store.open_generation(taken)
+    now = float(int(time.time()))
+    turns = []
+    for i in range(20):
+        conversation = ConversationRecord(str(uuid.uuid4()), app.id, "alice", f"c{i}", {}, now, now)
+        run, message = _turn(app.id, version.id, conversation.id)
+        if i == 7:
+            run.id = message.run_id = taken.id  # a duplicate run id
+        turns.append((conversation, run, message))
+    outcomes = await asyncio.gather(
+        *(
+            store.open_generation(run, conversation=conversation, new_conversation=True, message=message)
+            for conversation, run, message in turns
+        ),
+        return_exceptions=True,
+    )
+    assert [i for i, outcome in enumerate(outcomes) if isinstance(outcome, Exception)] == [7]
+    for i, (conversation, run, message) in enumerate(turns):
+        written = i != 7
+        assert (await store.get_conversation(app.id, conversation.id) is not None) == written
+        assert (await store.get_message(app.id, message.id) is not None) == written
+        if written:
+            assert (await store.get_run(app.id, run.id)).message_id == message.id
 
 
 async def test_closing_writes_the_message_and_touches_its_conversation(store) -> None:

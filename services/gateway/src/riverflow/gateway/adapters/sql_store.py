@@ -14,6 +14,7 @@ from riverflow.gateway.adapters.sql_convert import now, ts
 from riverflow.gateway.adapters.sql_generation import SqlGeneration
 from riverflow.gateway.adapters.sql_mcp import SqlMcpServers
 from riverflow.gateway.adapters.sql_runs import SqlRuns
+from riverflow.gateway.group_commit import GroupCommit
 from riverflow.gateway.records import (
     ApiKeyRecord,
     AppRecord,
@@ -97,6 +98,7 @@ class SqlStore(SqlGeneration, SqlRuns, SqlChat, SqlAccounts, SqlMcpServers):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._session = async_sessionmaker(engine, expire_on_commit=False)
+        self._openings = GroupCommit(self._write_openings, retry_alone=True)
         self._end_users = OrderedDict()
         self._versions: OrderedDict[str, VersionRecord] = OrderedDict()
 
