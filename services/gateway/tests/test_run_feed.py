@@ -11,7 +11,8 @@ import nats
 import pytest
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import RunEvent, RunRequested
-from riverflow.gateway.adapters.nats_bus import NatsRunBus, RunFeed
+from riverflow.gateway.adapters.nats_bus import NatsRunBus
+from riverflow.gateway.adapters.run_feed import RunFeed
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.nats_server import NatsServerProcess
 from riverflow.runtime.settings import NatsSettings
