@@ -14,6 +14,7 @@ from riverflow.agent.task_runner import TaskRunner
 from riverflow.runtime import event_loop
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
+from riverflow.runtime.heap import freeze_startup
 from riverflow.runtime.logs import setup_logging
 from riverflow.runtime.streams import ensure_streams
 from riverflow.runtime.telemetry import setup_telemetry
@@ -27,7 +28,7 @@ async def serve(settings: AgentSettings, stop: asyncio.Event) -> None:
     """Run the service until ``stop`` is set, then shut down in reverse order."""
     logger = setup_logging(SERVICE, settings.log_level)
     # litellm takes seconds to import: start now, in a thread; the first model call waits for it.
-    preload()
+    litellm_loaded = preload()
     tracer_provider = setup_telemetry(SERVICE, settings.telemetry)
     broker = make_broker(settings.nats, service_name=SERVICE, tracer_provider=tracer_provider)
     wired: list[TaskRunner] = []
@@ -46,6 +47,10 @@ async def serve(settings: AgentSettings, stop: asyncio.Event) -> None:
         wired.append(await build_runner(settings, js, broker))
         await broker.start()
         ready.set()
+        freeze_startup()
+        # Once more when litellm is in: its tables live as long as the process.
+        frozen_again = asyncio.create_task(asyncio.to_thread(litellm_loaded.join))
+        frozen_again.add_done_callback(lambda _: freeze_startup())
         logger.info(
             "agent ready: nats=%s health=%s default model=%s",
             settings.nats.url,

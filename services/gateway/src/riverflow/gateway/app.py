@@ -86,11 +86,13 @@ def create_app(
     knowledge_backend: KnowledgeBackend | None = None,
     mirror: CredentialMirror | None = None,
     suggester: Suggester | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> FastAPI:
     """Build the app; on startup it prepares the store, the console token, the secret key and the
     bus, and starts recording run events.
 
     ``prepare_store`` (e.g. Alembic migrations) runs first; the bus is started and closed with the app.
+    ``on_ready`` runs once all that is done (the process's ``freeze_startup``).
     Request spans use ``tracer_provider`` (default: the global one).
     """
     svc = Services(
@@ -119,6 +121,8 @@ def create_app(
         await bus.on_recorded(svc.recorder.mark_recorded)
         await bus.on_grants_changed(svc.grants.forget)
         await bus.consume_events(svc.recorder.handle)
+        if on_ready is not None:
+            on_ready()
         try:
             async with mcp.run():
                 yield

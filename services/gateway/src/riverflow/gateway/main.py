@@ -19,6 +19,7 @@ from riverflow.gateway.console_auth import bootstrap_console_token
 from riverflow.gateway.ports import CredentialMirror, KnowledgeBackend, RunBus, Suggester
 from riverflow.gateway.secret_key import load_secret_box
 from riverflow.gateway.settings import GatewaySettings
+from riverflow.runtime.heap import freeze_startup
 from riverflow.runtime.logs import setup_logging
 from riverflow.runtime.telemetry import setup_telemetry
 
@@ -63,6 +64,7 @@ def build(settings: GatewaySettings | None = None) -> FastAPI:
         knowledge_backend=_knowledge(settings),
         mirror=mirror,
         suggester=suggester,
+        on_ready=freeze_startup,
     )
 
 

@@ -11,6 +11,7 @@ from riverflow.orchestrator.run_advancer import RunAdvancer
 from riverflow.orchestrator.settings import OrchestratorSettings
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
+from riverflow.runtime.heap import freeze_startup
 from riverflow.runtime.logs import setup_logging
 from riverflow.runtime.streams import ensure_streams
 from riverflow.runtime.telemetry import setup_telemetry
@@ -28,6 +29,7 @@ async def serve(settings: OrchestratorSettings) -> None:
     advancer = RunAdvancer(JetStreamRunLog(js), JetStreamRunOutbox(js, broker), settings.state_cache_size)
     broker.include_router(build_router(advancer, settings))
     await broker.start()
+    freeze_startup()
     health = HealthServer("0.0.0.0", settings.health_port, lambda: broker.connection.is_connected)
     if settings.health_port:
         await health.start()

@@ -23,6 +23,7 @@ from riverflow.rag.splitting import TextChunker
 from riverflow.rag.uploads import ObjectStoreUploads
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.health import HealthServer
+from riverflow.runtime.heap import freeze_startup
 from riverflow.runtime.logs import setup_logging
 from riverflow.runtime.streams import ensure_streams
 from riverflow.runtime.telemetry import setup_telemetry
@@ -117,6 +118,7 @@ async def serve(settings: RagSettings, stop: asyncio.Event) -> None:
             grpc_server = GrpcServer(components, settings.host, settings.grpc_port)
             await grpc_server.start()
         ready.set()
+        freeze_startup()
         logger.info(
             "rag ready: nats=%s grpc=%s health=%s store=%s",
             settings.nats.url,
