@@ -17,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from nats.aio.client import Client as NATS
 from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult
 from riverflow.gateway.adapters import sql_models_accounts, sql_models_chat  # noqa: F401 - tables
 from riverflow.gateway.adapters.memory_bus import InMemoryRunBus, TaskExecutor
@@ -40,6 +41,17 @@ def fixture_text(name: str) -> str:
     """A Dify fixture from ../shared, or one of this suite's own apps (tests/apps)."""
     path = APPS / name if (APPS / name).exists() else FIXTURES / name
     return path.read_text()
+
+
+async def subscribed(nc: NATS) -> None:
+    """Returns once the server holds every subscription made on ``nc`` so far.
+
+    Not ``nc.flush()``: nats-py 2.16 writes flush's PING straight to the socket, ahead of the
+    commands still in its pending buffer, so the PONG can come back before the SUB was even sent
+    (seen in the server's trace: a run published in that gap never reached the subscriber). A
+    request goes through that buffer behind the SUB, and the server answers it only after.
+    """
+    await nc.jetstream().account_info()
 
 
 def succeeded(task: NodeTaskRequested, outputs: dict[str, Any], **metadata: Any) -> NodeTaskResult:

@@ -25,6 +25,8 @@ from riverflow.gateway.adapters.nats_bus import NatsRunBus
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.settings import NatsSettings
 
+from .conftest import subscribed
+
 log = logging.getLogger(__name__)
 
 SCRIPT = ["workflow_started", "node_started", "text_chunk", "node_finished", "workflow_finished"]
@@ -102,7 +104,7 @@ class FakeOrchestrator:
         self.nc = await nats.connect(self.url)
         self.js = self.nc.jetstream()
         self.sub = await self.nc.subscribe(subjects.RUN_INBOX_ALL, cb=self._on_request)
-        await self.nc.flush()  # the server knows the subscription before anything is published
+        await subscribed(self.nc)  # the server knows the subscription before anything is published
         return self
 
     async def _on_request(self, msg) -> None:

@@ -24,6 +24,8 @@ from riverflow.gateway.settings import GatewaySettings
 from riverflow.runtime.broker import make_broker
 from riverflow.runtime.settings import NatsSettings
 
+from .conftest import subscribed
+
 pytestmark = pytest.mark.integration
 
 FIXTURE = (
@@ -71,7 +73,7 @@ async def test_run_over_nats_is_traced_from_the_http_request(nats_url, tmp_path)
             await js.publish(subjects.run_events(request.run_id), event.model_dump_json().encode())
 
     sub = await nc.subscribe(subjects.RUN_INBOX_ALL, cb=orchestrate)
-    await nc.flush()
+    await subscribed(nc)
     transport = httpx.ASGITransport(app=app)
     try:
         async with (
