@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import pytest
 from faststream.nats import JStream, NatsMessage, TestNatsBroker
@@ -23,20 +24,22 @@ from riverflow.runtime.settings import NatsSettings
 from riverflow.runtime.streams import ensure_streams
 
 
-def _task(node_type: str = "llm") -> NodeTaskRequested:
+def _task(node_type: str = "llm", run_id: str = "run-1") -> NodeTaskRequested:
     return NodeTaskRequested(
-        run_id="run-1",
+        run_id=run_id,
         node_id="llm1",
         node_type=node_type,
         attempt=2,
-        idempotency_key="run-1:llm1:2",
+        idempotency_key=f"{run_id}:llm1:2",
         data={"model": {"provider": "openai", "name": "gpt-4o-mini"}},
         inputs={"prompt_messages": [{"role": "user", "content": "hello world"}]},
         at=time.time(),
     )
 
 
-def _broker(url: str = "nats://127.0.0.1:4222", tracer_provider: TracerProvider | None = None):
+def _broker(
+    url: str = "nats://127.0.0.1:4222", tracer_provider: TracerProvider | None = None, run_id: str = "*"
+):
     broker = make_broker(NatsSettings(url=url), service_name="agent-test", tracer_provider=tracer_provider)
     credentials = InMemoryCredentialStore()
     runner = TaskRunner(
@@ -49,7 +52,8 @@ def _broker(url: str = "nats://127.0.0.1:4222", tracer_provider: TracerProvider 
     broker.include_router(make_router(NatsSettings(), lambda: runner))
     received: list[tuple[NodeTaskChunk | NodeTaskResult, dict[str, str]]] = []
 
-    @broker.subscriber(subjects.run_inbox("*"), stream=JStream(subjects.RUN_INBOX_STREAM, declare=False))
+    # One run's inbox: the session's server keeps other tests' runs in the shared work queue.
+    @broker.subscriber(subjects.run_inbox(run_id), stream=JStream(subjects.RUN_INBOX_STREAM, declare=False))
     async def inbox(body: dict, msg: NatsMessage) -> None:
         event = parse_inbox_event(msg.body)  # the inbox union: proves the events are routable by `kind`
         received.append((event, msg.headers))
@@ -59,11 +63,14 @@ def _broker(url: str = "nats://127.0.0.1:4222", tracer_provider: TracerProvider 
 
 @pytest.mark.integration
 async def test_llm_task_publishes_chunks_then_its_result_to_the_run_inbox(nats_url: str) -> None:
-    broker, received = _broker(nats_url, TracerProvider())
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    broker, received = _broker(nats_url, TracerProvider(), run_id)
     async with broker:
         await ensure_streams(broker.connection.jetstream())
         await broker.start()
-        await broker.publish(_task(), subjects.node_task("agent", "llm"), stream=subjects.NODE_TASKS_STREAM)
+        await broker.publish(
+            _task(run_id=run_id), subjects.node_task("agent", "llm"), stream=subjects.NODE_TASKS_STREAM
+        )
         for _ in range(200):
             if len(received) == 3:
                 break
@@ -75,15 +82,15 @@ async def test_llm_task_publishes_chunks_then_its_result_to_the_run_inbox(nats_u
     result = events[-1]
     assert isinstance(result, NodeTaskResult) and result.status == "succeeded"
     assert (result.event_id, result.run_id, result.node_id, result.attempt) == (
-        "run-1:llm1:2",
-        "run-1",
+        f"{run_id}:llm1:2",
+        run_id,
         "llm1",
         2,
     )
     assert [h["Nats-Msg-Id"] for _, h in received] == [
-        "run-1:llm1:2:chunk:0",
-        "run-1:llm1:2:chunk:1",
-        "run-1:llm1:2",
+        f"{run_id}:llm1:2:chunk:0",
+        f"{run_id}:llm1:2:chunk:1",
+        f"{run_id}:llm1:2",
     ]
     # Every event carries the trace context of the task that produced it.
     task_traces = {h["traceparent"].split("-")[1] for _, h in received}
