@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useParams } from 'react-router'
 import { consoleApi } from '../api/client'
+import { refreshAfterWrite } from '../api/refresh'
 import type { ApiKey, App } from '../api/types'
 
 export function ApiAccess() {
@@ -15,11 +16,11 @@ export function ApiAccess() {
   const create = async () => {
     const key = await consoleApi<ApiKey>(`/apps/${appId}/api-keys`, 'POST', { json: {} })
     setCreated(key.token)
-    await client.invalidateQueries({ queryKey: ['keys', appId] })
+    await refreshAfterWrite(client, ['keys', appId])
   }
   const revoke = async (id: string) => {
     await consoleApi(`/apps/${appId}/api-keys/${id}`, 'DELETE')
-    await client.invalidateQueries({ queryKey: ['keys', appId] })
+    await refreshAfterWrite(client, ['keys', appId])
   }
   const chat = app.data && app.data.mode !== 'workflow' && app.data.mode !== 'completion'
   const path = app.data?.mode === 'workflow' ? 'workflows/run' : app.data?.mode === 'completion' ? 'completion-messages' : 'chat-messages'

@@ -4,6 +4,7 @@ import { Download, Upload } from 'lucide-react'
 import { type FormEvent, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { consoleApi } from '../api/client'
+import { refreshAfterWrite } from '../api/refresh'
 import type { App, AppMode } from '../api/types'
 
 const MODES: { mode: AppMode; label: string }[] = [
@@ -39,7 +40,7 @@ export function Apps() {
     try {
       const app = await consoleApi<App>('/apps', 'POST', { json: { name, mode } })
       setName('')
-      await client.invalidateQueries({ queryKey: ['apps'] })
+      await refreshAfterWrite(client, ['apps'])
       if (hasCanvas(app.mode)) navigate(`/apps/${app.id}/workflow`)
     } catch (e) {
       setError((e as Error).message)
@@ -54,7 +55,7 @@ export function Apps() {
     try {
       const app = await consoleApi<App>('/apps/import', 'POST', { form })
       setNotice(`Imported ${app.name}`)
-      await client.invalidateQueries({ queryKey: ['apps'] })
+      await refreshAfterWrite(client, ['apps'])
     } catch (e) {
       setError(`Import failed: ${(e as Error).message}`)
     }
@@ -62,7 +63,7 @@ export function Apps() {
 
   const remove = async (app: App) => {
     await consoleApi(`/apps/${app.id}`, 'DELETE')
-    await client.invalidateQueries({ queryKey: ['apps'] })
+    await refreshAfterWrite(client, ['apps'])
   }
 
   return (

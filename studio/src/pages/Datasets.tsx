@@ -2,6 +2,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { datasetApi, datasetKey, type IndexingStatus, uploadDocument } from '../api/datasets'
+import { refreshAfterWrite } from '../api/refresh'
 import type { Dataset } from '../api/types'
 import { RetrievalTest } from './RetrievalTest'
 
@@ -83,7 +84,7 @@ export function Datasets() {
     try {
       await datasetApi('/datasets', { method: 'POST', body: JSON.stringify({ name }) })
       setName('')
-      await client.invalidateQueries({ queryKey: ['datasets'] })
+      await refreshAfterWrite(client, ['datasets'])
     } catch (e) {
       setError((e as Error).message)
     }
