@@ -114,16 +114,18 @@ async def test_inbox_events_carry_when_jetstream_stored_them(
     broker, recorder, _ = platform
     js = broker.connection.jetstream()
     before = time.time()
-    fresh = RunStopRequested(event_id="a:stop", run_id="a", at=before - 60)
-    again = RunStopRequested(event_id="b:stop", run_id="b", at=before - 60, queued_at=before - 30)
+    a, b = uuid.uuid4().hex, uuid.uuid4().hex
+    fresh = RunStopRequested(event_id=f"{a}:stop", run_id=a, at=before - 60)
+    again = RunStopRequested(event_id=f"{b}:stop", run_id=b, at=before - 60, queued_at=before - 30)
     for event in (fresh, again):
         await js.publish(subjects.run_inbox(event.run_id), event.model_dump_json().encode())
+    # Waits for these two: the session's server may still hold other tests' inbox events.
     deadline = time.monotonic() + 10
-    while len(recorder.events) < 2 and time.monotonic() < deadline:
+    while not {a, b} <= {e.run_id for e in recorder.events} and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     stamps = {e.run_id: e.queued_at for e in recorder.events}
     # Stamped from the stream (not from the producer's ``at``), once: a re-published copy keeps it.
-    assert before - 1 <= stamps["a"] <= time.time() and stamps["b"] == before - 30
+    assert before - 1 <= stamps[a] <= time.time() and stamps[b] == before - 30
 
 
 async def test_a_redelivered_task_yields_one_result(platform: tuple[NatsBroker, _Recorder, _Doubler]) -> None:
