@@ -326,25 +326,22 @@ def _listeners() -> tuple[
     return heard, both, listener
 
 
-async def test_a_grant_change_is_announced_to_every_replica(bus, request) -> None:
-    """A key or app change made on one replica clears the key checks every replica remembers."""
+@pytest.mark.parametrize(
+    ("listen", "announce", "heard_args"),
+    [
+        # A key or app change made on one replica clears the key checks every replica remembers.
+        ("on_grants_changed", lambda bus: bus.announce_grants_changed(), ()),
+        # What one replica recorded reaches the handlers of all (its own included).
+        ("on_recorded", lambda bus: bus.announce_recorded("run-42"), ("run-42",)),
+    ],
+    ids=["grants-changed", "recorded"],
+)
+async def test_a_notice_is_announced_to_every_replica(bus, request, listen, announce, heard_args) -> None:
     async with _replica(bus, request) as other:
         heard, both, listener = _listeners()
-        await bus.on_grants_changed(listener("here"))
-        await other.on_grants_changed(listener("there"))
+        await getattr(bus, listen)(listener("here"))
+        await getattr(other, listen)(listener("there"))
         await asyncio.sleep(0.1)  # the subscriptions reach the server
-        await other.announce_grants_changed()
+        await announce(other)
         await asyncio.wait_for(both.wait(), 10)
-        assert heard == {"here": [()], "there": [()]}
-
-
-async def test_a_recorded_run_is_announced_to_every_replica(bus, request) -> None:
-    """What one replica recorded reaches the handlers of all (its own included)."""
-    async with _replica(bus, request) as other:
-        heard, both, listener = _listeners()
-        await bus.on_recorded(listener("here"))
-        await other.on_recorded(listener("there"))
-        await asyncio.sleep(0.1)  # the subscriptions reach the server
-        await other.announce_recorded("run-42")
-        await asyncio.wait_for(both.wait(), 10)
-        assert heard == {"here": [("run-42",)], "there": [("run-42",)]}
+        assert heard == {"here": [heard_args], "there": [heard_args]}

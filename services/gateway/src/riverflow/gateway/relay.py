@@ -49,12 +49,13 @@ async def sse_stream(
                 ready.append(event)
                 signal()
                 if event.is_terminal:
-                    return
+                    break
         except Exception as exc:  # noqa: BLE001 - raised again by the response below
             error = exc
         finally:
             stopped = True
             signal()
+        _close_later(events)  # its feed registration or consumer goes now, not when collected
 
     reader = asyncio.ensure_future(read())
     next_ping = loop.time() + ping_interval

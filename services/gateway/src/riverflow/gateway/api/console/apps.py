@@ -178,9 +178,9 @@ async def update_app(
 ) -> dict[str, Any]:
     await workspace_app(request, app_id, user)
     updated = await svc.store.update_app(app_id, **body.model_dump(exclude_none=True))
-    await svc.grants.changed()  # enable_api is part of the key check
     if updated is None:
         raise ApiError(404, "not_found", "App not found.")
+    await svc.grants.changed()  # enable_api is part of the key check
     return app_body(updated)
 
 
