@@ -126,6 +126,25 @@ async def bench_http(base_url: str, key: str, runs: int, concurrency: int) -> tu
         return batch, time.perf_counter() - start
 
 
+async def bench_http_rate(base_url: str, key: str, runs: int, rate: float) -> tuple[Batch, float]:
+    """``runs`` streaming runs started at ``rate`` per second whatever is still running (an open
+    loop: what a client sees at that load, where N clients measure the platform saturated)."""
+    batch = Batch()
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
+        for i in range(5):
+            await _one_streaming_run(client, key, i, None)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        started = []
+        for i in range(runs):
+            await asyncio.sleep(max(0.0, start + i / rate - loop.time()))
+            started.append(asyncio.ensure_future(_one_streaming_run(client, key, i, batch)))
+        await asyncio.gather(*started)
+        return batch, loop.time() - start
+
+
 async def hops(nats_url: str, run_ids: list[str]) -> dict[str, list[float]]:
     """Per orchestrator step, from the logged inbox events and the stream timestamps (ms).
 
@@ -166,16 +185,28 @@ def _line(label: str, samples: list[float]) -> str:
 
 
 def run_level(
-    platform: Platform, server: NatsServerProcess, label: str, key: str, runs: int, clients: int
+    platform: Platform,
+    server: NatsServerProcess,
+    label: str,
+    key: str,
+    runs: int,
+    clients: int = 0,
+    rate: float = 0.0,
 ) -> None:
+    """One load level: ``clients`` running one run after another, or runs started at ``rate``/s."""
     pids = {name: service.proc.pid for name, service in platform.services.items() if service.proc is not None}
     pids["nats-server"] = server.pid or 0
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     client_before = time.process_time()
-    batch, wall = asyncio.run(bench_http(platform.base_url, key, runs, clients))
+    if rate:
+        batch, wall = asyncio.run(bench_http_rate(platform.base_url, key, runs, rate))
+        level = f"{rate:g} runs/s offered"
+    else:
+        batch, wall = asyncio.run(bench_http(platform.base_url, key, runs, clients))
+        level = f"{clients} clients"
     cpu = {name: (cpu_seconds(pid) - before[name]) * 1000 / runs for name, pid in pids.items()}
     cpu["bench client"] = (time.process_time() - client_before) * 1000 / runs
-    print(f"HTTP -> NATS -> SSE, {label}, {clients} clients ({load_average()})")
+    print(f"HTTP -> NATS -> SSE, {label}, {level} ({load_average()})")
     _report("  whole run", batch.total_ms, wall)
     print(_line("  first SSE event", batch.first_event_ms))
     print("  CPU per run: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu.items()))
@@ -190,6 +221,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 10, 100])
+    parser.add_argument(
+        "--rates", type=float, nargs="*", default=[], help="also start runs at these rates (runs/s)"
+    )
     parser.add_argument("--workflows", nargs="*", default=list(WORKFLOWS), choices=list(WORKFLOWS))
     parser.add_argument("--skip-engine", action="store_true", help="only the HTTP path")
     args = parser.parse_args()
@@ -208,7 +242,9 @@ def main() -> None:
             for label in args.workflows:
                 key = platform.import_app(WORKFLOWS[label])["api_key"]
                 for clients in args.concurrency:
-                    run_level(platform, server, label, key, args.runs, clients)
+                    run_level(platform, server, label, key, args.runs, clients=clients)
+                for rate in args.rates:
+                    run_level(platform, server, label, key, args.runs, rate=rate)
         finally:
             platform.stop_all()
 

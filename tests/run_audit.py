@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 import nats
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskResult, RunEvent, RunRequested, parse_inbox_event
+from riverflow.contracts.events.v1 import (
+    NodeTaskResult,
+    RunEvent,
+    RunRequested,
+    decode_run_events,
+    parse_inbox_event,
+)
 from riverflow.runtime.streams import read_subject
 
 __all__ = ["RunRecord", "audit_runs"]
@@ -49,12 +55,13 @@ async def audit_runs(nats_url: str, run_ids: list[str]) -> dict[str, RunRecord]:
             assert not twice, f"{run_id}: node results recorded twice: {twice}"
             stored = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
             relayed = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_chunks(run_id))
-            events = [RunEvent.model_validate_json(m.data or b"") for m in stored]
+            events = [e for m in stored for e in decode_run_events(m.data or b"")]
             seqs = [e.seq for e in events]
             assert seqs == list(range(1, len(events) + 1)), f"{run_id}: event seqs {seqs}"
             stream = [
-                RunEvent.model_validate_json(m.data or b"")
+                e
                 for m in sorted([*stored, *relayed], key=lambda m: m.seq or 0)
+                for e in decode_run_events(m.data or b"")
             ]
             records[run_id] = RunRecord(run_id, results, events, stream)
     finally:

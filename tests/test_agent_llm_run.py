@@ -17,7 +17,7 @@ import httpx
 import nats
 import pytest
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskChunk, RunEvent, parse_inbox_event
+from riverflow.contracts.events.v1 import NodeTaskChunk, RunEvent, decode_run_events, parse_inbox_event
 from riverflow.mockllm import MockConfig, MockControl, MockServer
 from riverflow.runtime.streams import read_subject
 
@@ -132,7 +132,7 @@ async def _stored(nats_url: str, run_id: str) -> tuple[list, list[RunEvent], lis
         await nc.close()
     return (
         [parse_inbox_event(m.data or b"") for m in log],
-        [RunEvent.model_validate_json(m.data or b"") for m in events],
+        [e for m in events for e in decode_run_events(m.data or b"")],
         [RunEvent.model_validate_json(m.data or b"") for m in chunks],
     )
 

@@ -10,6 +10,8 @@ import httpx
 import nats
 import pytest
 from riverflow.contracts import subjects
+from riverflow.contracts.events.v1 import decode_run_events
+from riverflow.runtime.streams import read_subject
 
 from tests.conftest import sse_events
 from tests.platform import Platform
@@ -38,6 +40,23 @@ async def _count_per_subject(nats_url: str, stream: str) -> dict[str, int]:
     try:
         info = await nc.jetstream().stream_info(stream, subjects_filter=">")
         return dict(info.state.subjects or {})
+    finally:
+        await nc.close()
+
+
+async def _stored_seqs(nats_url: str, run_ids: set[str]) -> dict[str, list[int]]:
+    """Each run's stored run events, as their seqs in stream order (a message may hold several)."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        return {
+            run_id: [
+                e.seq
+                for m in await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
+                for e in decode_run_events(m.data or b"")
+            ]
+            for run_id in run_ids
+        }
     finally:
         await nc.close()
 
@@ -81,7 +100,7 @@ async def test_orchestrator_sigkill_loses_and_repeats_nothing(
         log_counts = await _count_per_subject(nats_url, subjects.RUN_LOG_STREAM)
         assert all(log_counts.get(subjects.run_log(r)) == 1 for r in run_ids)
         # And each run published its 7 events exactly once, despite the redeliveries.
-        event_counts = await _count_per_subject(nats_url, subjects.RUN_EVENTS_STREAM)
-        assert all(event_counts.get(subjects.run_events(r)) == 7 for r in run_ids)
+        stored = await _stored_seqs(nats_url, run_ids)
+        assert all(seqs == list(range(1, 8)) for seqs in stored.values()), stored
     finally:
         platform.stop_all()

@@ -13,7 +13,7 @@ import nats
 import pytest
 from nats.js.errors import NoStreamResponseError
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import NodeTaskRequested, RunEvent
+from riverflow.contracts.events.v1 import NodeTaskRequested, RunEvent, decode_run_events
 from riverflow.engine.commands import DispatchNodeTask
 from riverflow.orchestrator.adapters.jetstream import JetStreamRunOutbox
 from riverflow.orchestrator.adapters.memory import InMemoryRunOutbox
@@ -70,7 +70,7 @@ async def outbox(request: pytest.FixtureRequest) -> AsyncIterator[_Outbox]:
 
     async def stored_events(run_id: str) -> list[RunEvent]:
         stored = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
-        return [RunEvent.model_validate_json(m.data or b"") for m in stored]
+        return [e for m in stored for e in decode_run_events(m.data or b"")]
 
     async def stored_tasks(run_id: str) -> list[NodeTaskRequested]:
         stored = await read_subject(js, subjects.NODE_TASKS_STREAM, subjects.node_task("test-outbox", "code"))
@@ -91,7 +91,9 @@ async def test_events_are_published_in_order(outbox: _Outbox) -> None:
 async def test_publishing_again_stores_nothing_twice(outbox: _Outbox) -> None:
     run_id = uuid.uuid4().hex
     await outbox.outbox.emit(_events(run_id, 3))
-    await outbox.outbox.emit(_events(run_id, 5))  # a redelivered step's three again, and two more
+    # A redelivered step recomputes the same events from the log: the same three again.
+    await outbox.outbox.emit(_events(run_id, 3))
+    await outbox.outbox.emit(_events(run_id, 5)[3:])  # the next step's
     assert [e.seq for e in await outbox.events(run_id)] == [1, 2, 3, 4, 5]
     await outbox.outbox.dispatch([_task(run_id, "a"), _task(run_id, "b")])
     await outbox.outbox.dispatch([_task(run_id, "a")])
@@ -107,3 +109,21 @@ async def test_events_without_a_stream_fail_the_emit(tmp_path: Path) -> None:
         with pytest.raises(NoStreamResponseError):
             await outbox.emit(_events(uuid.uuid4().hex, 4))
         await nc.close()
+
+
+@pytest.mark.integration
+async def test_a_step_is_stored_in_as_few_messages_as_the_size_limit_allows(nats_url: str) -> None:
+    broker = make_broker(NatsSettings(url=nats_url), service_name="outbox-test")
+    await broker.connect()
+    js = broker.connection.jetstream()
+    await ensure_streams(js)
+    try:
+        for limit in (256 * 1024, 600):  # each event is ~120 bytes of JSON
+            run_id = uuid.uuid4().hex
+            await JetStreamRunOutbox(js, broker, max_message_bytes=limit).emit(_events(run_id, 22))
+            stored = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
+            assert all(len(m.data or b"") <= limit for m in stored)
+            assert len(stored) == 1 if limit > 600 else 4 <= len(stored) <= 6
+            assert [e.seq for m in stored for e in decode_run_events(m.data or b"")] == list(range(1, 23))
+    finally:
+        await broker.stop()

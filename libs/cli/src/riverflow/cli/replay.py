@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import nats
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent, parse_inbox_event
+from riverflow.contracts.events.v1 import RunEvent, decode_run_events, parse_inbox_event
 from riverflow.engine import RunState, advance
 from riverflow.engine.commands import EmitRunEvent
 from riverflow.runtime.streams import read_subject
@@ -60,7 +60,7 @@ async def _load(nats_url: str, run_id: str) -> tuple[list[bytes], list[RunEvent]
         events = await read_subject(js, subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
     finally:
         await nc.close()
-    return [m.data or b"" for m in log], [RunEvent.model_validate_json(m.data or b"") for m in events]
+    return [m.data or b"" for m in log], [e for m in events for e in decode_run_events(m.data or b"")]
 
 
 def _replay(args: argparse.Namespace) -> int:

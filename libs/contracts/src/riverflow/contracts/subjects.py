@@ -7,7 +7,8 @@ Streams (all file-backed; see ARCHITECTURE.md for retention and the idempotency 
 - ``RF_RUN_LOG`` (limits): the run's event log, ``rf.v1.runs.log.<run_id>``. Appended by the
   orchestrator with optimistic concurrency; a run's state is rebuilt by folding it.
 - ``RF_RUN_EVENTS`` (limits): client-facing run events (Dify's stream events),
-  ``rf.v1.runs.events.<run_id>``. The gateway relays them as SSE. The same stream keeps
+  ``rf.v1.runs.events.<run_id>``, one or a step's several per message (``run_event_messages``).
+  The gateway relays them as SSE. The same stream keeps
   ``rf.v1.runs.chunks.<run_id>``: streamed chunks a node task relays straight to the client
   (``NodeTaskRequested.relay``), read in one ordered stream with the run's events; the run
   recorder does not read them.

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
@@ -14,7 +15,13 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError, NotFoundError
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunResumeRequested, RunStopRequested
+from riverflow.contracts.events.v1 import (
+    RunEvent,
+    RunRequested,
+    RunResumeRequested,
+    RunStopRequested,
+    decode_run_events,
+)
 from riverflow.gateway.adapters.run_feed import RunFeed, RunOrder, until_lost
 from riverflow.gateway.ports import BusUnavailable, EventHandler, RecordedHandler, RunQueueFull
 from riverflow.runtime.streams import INBOX_FULL_ERR_CODE, ensure_streams
@@ -118,7 +125,7 @@ class NatsRunBus:
             msg = await js.get_last_msg(subjects.RUN_EVENTS_STREAM, subjects.run_events(run_id))
         except NotFoundError:
             return 0
-        return RunEvent.model_validate_json(msg.data or b"{}").seq
+        return decode_run_events(msg.data or b"{}")[-1].seq
 
     async def events(self, run_id: str, after: int = 0) -> AsyncIterator[RunEvent]:
         order = RunOrder(run_id, after)
@@ -199,7 +206,7 @@ class NatsRunBus:
         try:
             while True:
                 try:
-                    messages = await psub.fetch(batch=64, timeout=1.0)  # type: ignore[attr-defined]
+                    messages = await _next_batch(psub)
                 except (NatsTimeoutError, TimeoutError):
                     continue
                 except Exception:
@@ -217,39 +224,68 @@ class NatsRunBus:
                 await psub.unsubscribe()  # type: ignore[attr-defined]
 
 
+#: Most messages the recorder handles at once, and how long it waits for those it knows are waiting.
+_BATCH, _REST_WAIT = 64, 0.05
+
+
+async def _next_batch(psub: Any, idle_timeout: float = 5.0) -> list[Msg]:
+    """The next message as soon as it is stored, with those already waiting behind it.
+
+    Not one ``fetch(batch=64)``: after an idle fetch timed out, nats-py 2.16 can leave a second
+    pull request open on the server, and a later fetch then waits for the rest of its batch until
+    its timeout (measured: a run's end recorded ~0.5 s late). A fetch of one returns with the
+    first message; the message says how many wait behind it (``num_pending``).
+    """
+    messages: list[Msg] = await psub.fetch(batch=1, timeout=idle_timeout)
+    waiting = messages[-1].metadata.num_pending or 0
+    if waiting:
+        with contextlib.suppress(NatsTimeoutError, TimeoutError):
+            # Another replica may take some of them: wait for the rest only briefly.
+            messages += await psub.fetch(batch=min(waiting, _BATCH - 1), timeout=_REST_WAIT)
+    return messages
+
+
 async def _handle_batch(messages: list[Msg], handler: EventHandler) -> None:
     """One fetched batch: different runs at once, so one run's database writes do not hold up
     every other run's; within a run, the events between its ends at once (their writes share a
-    transaction), each end only after every event before it (a run's end reads its nodes back)."""
+    transaction), each end only after every event before it (a run's end reads its nodes back).
+    A message (one event or a step's events) is acked once all its events were handled."""
     by_run: dict[str, list[tuple[Msg, RunEvent | None]]] = {}
     for msg in messages:
         try:
-            event: RunEvent | None = RunEvent.model_validate_json(msg.data)
+            events: list[RunEvent | None] = list(decode_run_events(msg.data))
         except ValueError:
-            event = None  # malformed: nak'ed below, like a failed handler
-        by_run.setdefault(event.run_id if event is not None else "", []).append((msg, event))
-    await asyncio.gather(*(_handle_run(items, handler) for items in by_run.values()))
+            events = [None]  # malformed: nak'ed below, like a failed handler
+        for event in events:
+            by_run.setdefault(event.run_id if event is not None else "", []).append((msg, event))
+    failed: set[int] = set()  # ids of messages with an event that failed (Msg is not hashable)
+    await asyncio.gather(*(_handle_run(items, handler, failed) for items in by_run.values()))
+    for msg in messages:
+        if id(msg) in failed:
+            await msg.nak(delay=1.0)
+        else:
+            await msg.ack()
 
 
-async def _handle_run(items: list[tuple[Msg, RunEvent | None]], handler: EventHandler) -> None:
+async def _handle_run(
+    items: list[tuple[Msg, RunEvent | None]], handler: EventHandler, failed: set[int]
+) -> None:
     group: list[tuple[Msg, RunEvent | None]] = []
     for msg, event in items:
         if event is not None and event.is_terminal:
-            await asyncio.gather(*(_handle_one(m, e, handler) for m, e in group))
+            await asyncio.gather(*(_handle_one(m, e, handler, failed) for m, e in group))
             group = []
-            await _handle_one(msg, event, handler)
+            await _handle_one(msg, event, handler, failed)
         else:
             group.append((msg, event))
-    await asyncio.gather(*(_handle_one(m, e, handler) for m, e in group))
+    await asyncio.gather(*(_handle_one(m, e, handler, failed) for m, e in group))
 
 
-async def _handle_one(msg: Msg, event: RunEvent | None, handler: EventHandler) -> None:
+async def _handle_one(msg: Msg, event: RunEvent | None, handler: EventHandler, failed: set[int]) -> None:
     try:
         if event is None:
             raise ValueError(f"not a RunEvent: {msg.data[:200]!r}")
         await handler(event)
     except Exception:
         log.exception("run events: handler failed; redelivering")
-        await msg.nak(delay=1.0)
-    else:
-        await msg.ack()
+        failed.add(id(msg))

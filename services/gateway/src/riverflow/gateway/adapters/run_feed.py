@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent
+from riverflow.contracts.events.v1 import RunEvent, decode_run_events
 
 __all__ = ["RunFeed", "RunOrder", "until_lost"]
 
@@ -43,29 +43,36 @@ class RunOrder:
     async def read(self, messages: AsyncIterator[Msg]) -> AsyncIterator[RunEvent]:
         """What ``messages`` add to the run's events, until its terminal one."""
         async for msg in messages:
-            event = self.accept(msg)
-            if event is not None:
+            for event in self.accept(msg):
                 yield event
             if self.ended:
                 return
 
-    def accept(self, msg: Msg) -> RunEvent | None:
-        event = RunEvent.model_validate_json(msg.data)
+    def accept(self, msg: Msg) -> list[RunEvent]:
+        """The message's events not yielded yet, up to the run's terminal one."""
         if msg.subject == self._chunks_subject:
-            # A relayed chunk carries the seq of the event it follows; JetStream already dropped
-            # re-sent copies, so only a run's earlier part (``after``) is skipped.
-            if event.seq <= self._after:
-                return None
-            if self._skip_chunks:
-                self._skip_chunks -= 1
-                return None
-            self._chunks_yielded += 1
-            return event
-        if event.seq <= self._last_seq:  # a re-published duplicate, or before ``after``
-            return None
-        self._last_seq = event.seq
-        self.ended = event.is_terminal
-        return event
+            return self._accept_chunk(RunEvent.model_validate_json(msg.data))
+        accepted = []
+        for event in decode_run_events(msg.data):
+            if event.seq <= self._last_seq:  # a re-published duplicate, or before ``after``
+                continue
+            self._last_seq = event.seq
+            accepted.append(event)
+            if event.is_terminal:
+                self.ended = True
+                break
+        return accepted
+
+    def _accept_chunk(self, event: RunEvent) -> list[RunEvent]:
+        # A relayed chunk carries the seq of the event it follows; JetStream already dropped
+        # re-sent copies, so only a run's earlier part (``after``) is skipped.
+        if event.seq <= self._after:
+            return []
+        if self._skip_chunks:
+            self._skip_chunks -= 1
+            return []
+        self._chunks_yielded += 1
+        return [event]
 
 
 class RunFeed:

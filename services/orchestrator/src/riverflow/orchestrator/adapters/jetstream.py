@@ -9,7 +9,7 @@ from nats.js import JetStreamContext
 from nats.js.api import Header
 from nats.js.errors import APIError
 from riverflow.contracts import subjects
-from riverflow.contracts.events.v1 import RunEvent, RunInboxEvent, parse_inbox_event
+from riverflow.contracts.events.v1 import RunEvent, RunInboxEvent, encode_run_events, parse_inbox_event
 from riverflow.engine.commands import DispatchNodeTask
 from riverflow.orchestrator.ports import LogConflict, LogEntry
 from riverflow.runtime.streams import read_subject
@@ -53,23 +53,28 @@ class JetStreamRunLog:
 
 
 class JetStreamRunOutbox:
-    """Run events straight to JetStream; node tasks through the broker so traces follow them."""
+    """Run events straight to JetStream, a step's events in as few messages as ``max_message_bytes``
+    allows (``encode_run_events``); node tasks through the broker so traces follow them."""
 
-    def __init__(self, js: JetStreamContext, broker: NatsBroker) -> None:
+    def __init__(self, js: JetStreamContext, broker: NatsBroker, max_message_bytes: int = 256 * 1024) -> None:
         self._js = js
         self._broker = broker
+        self._max_bytes = max_message_bytes
 
     async def emit(self, events: list[RunEvent]) -> None:
-        # Sent in order on one connection, acknowledged together: one round-trip per batch.
+        if not events:
+            return
+        subject = subjects.run_events(events[0].run_id)
+        # Sent in order on one connection, acknowledged together: one round-trip per step.
         await asyncio.gather(
             *(
                 self._js.publish(
-                    subjects.run_events(e.run_id),
-                    e.model_dump_json().encode(),
+                    subject,
+                    message.data,
                     stream=subjects.RUN_EVENTS_STREAM,
-                    headers={Header.MSG_ID.value: f"{e.run_id}:{e.seq}"},
+                    headers={Header.MSG_ID.value: message.msg_id},
                 )
-                for e in events
+                for message in encode_run_events(events, self._max_bytes)
             )
         )
 

@@ -1,5 +1,10 @@
 """Bus events, version 1. Evolve by adding optional fields only."""
 
+from riverflow.contracts.events.v1.run_event_messages import (
+    RunEventMessage,
+    decode_run_events,
+    encode_run_events,
+)
 from riverflow.contracts.events.v1.runs import (
     ChunkRelay,
     HumanInputSubmitted,
@@ -22,10 +27,13 @@ __all__ = [
     "NodeTaskRequested",
     "NodeTaskResult",
     "RunEvent",
+    "RunEventMessage",
     "RunInboxEvent",
     "RunRequested",
     "RunResumeRequested",
     "RunStopRequested",
     "SingleNodeRun",
+    "decode_run_events",
+    "encode_run_events",
     "parse_inbox_event",
 ]
