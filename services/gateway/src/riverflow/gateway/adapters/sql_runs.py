@@ -32,10 +32,14 @@ _FINISH = (
 )
 
 
+_EXECUTIONS = m.NodeExecution.__table__
+
+
 def _upsert_execution(dialect: Any) -> Any:
-    statement = dialect.insert(m.NodeExecution)
-    replaced = {c.name: statement.excluded[c.name] for c in m.NodeExecution.__table__.c if c.name != "id"}
-    return statement.on_conflict_do_update(index_elements=[m.NodeExecution.id], set_=replaced)
+    # On the table, not the mapped class: a plain executemany, without the ORM's bulk-insert path.
+    statement = dialect.insert(_EXECUTIONS)
+    replaced = {c.name: statement.excluded[c.name] for c in _EXECUTIONS.c if c.name != "id"}
+    return statement.on_conflict_do_update(index_elements=[_EXECUTIONS.c.id], set_=replaced)
 
 
 # Built once: one statement shape whatever the batch size, so its compiled form is cached.
