@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
+from datetime import datetime
 
 from riverflow.contracts.events.v1 import RunEvent
 from riverflow.gateway.relay import sse_stream, wait_terminal
-from riverflow.gateway.runs import PING_FRAME
+from riverflow.gateway.runs import PING_FRAME, sse_frame
 
 
 def _event(seq: int, name: str) -> RunEvent:
@@ -127,3 +130,18 @@ def test_settings_from_environment(monkeypatch, tmp_path) -> None:
     assert "s3cret" not in repr(settings) and settings.console_token.get_secret_value() == "s3cret"
     monkeypatch.setenv("RIVERFLOW_DATABASE_URL", "postgresql+asyncpg://db/x")
     assert GatewaySettings().resolved_database_url() == "postgresql+asyncpg://db/x"
+
+
+def test_a_frame_is_one_compact_line_of_utf8_json() -> None:
+    data = {"text": "Grüße 川\nnext line", "n": 1e-05, "ok": True, "none": None}
+    frame = sse_frame({"event": "text_chunk", "data": data})
+    assert frame.startswith(b"data: {") and frame.endswith(b"}\n\n")
+    body = frame[len(b"data: ") : -2]
+    assert b"\n" not in body and b", " not in body and b'": ' not in body  # one line, no spaces
+    assert "Grüße 川".encode() in body  # not \\u-escaped, as Dify sends it
+    assert json.loads(body) == {"event": "text_chunk", "data": data}
+
+
+def test_values_json_cannot_hold_are_sent_as_text() -> None:
+    body = sse_frame({"at": datetime(2026, 11, 27, 1, 2, 3), "id": uuid.UUID(int=1)})[6:-2]
+    assert json.loads(body) == {"at": "2026-11-27T01:02:03", "id": "00000000-0000-0000-0000-000000000001"}

@@ -8,7 +8,6 @@ disconnect closes the relay, never the run, and the recorder writes the outcome 
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from riverflow.gateway.ports import BusUnavailable, RunQueueFull
 from riverflow.gateway.records import AppRecord, VersionRecord
 from riverflow.gateway.relay import sse_stream
 from riverflow.gateway.reply_stream import ReplyContext, ReplyStream
-from riverflow.gateway.runs import blocking_body, build_run_request, new_run_record
+from riverflow.gateway.runs import blocking_body, build_run_request, new_run_record, sse_frame
 
 __all__ = ["Generation", "start", "respond", "stop", "auto_name", "validated_inputs"]
 
@@ -190,10 +189,6 @@ def _message_file(file: dict[str, Any], message_id: str) -> dict[str, Any]:
     }
 
 
-def _encode(frame: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(frame, ensure_ascii=False, separators=(',', ':'), default=str)}\n\n".encode()
-
-
 async def respond(svc: Services, generation: Generation, streaming: bool, after_seq: int = 0) -> Any:
     """SSE frames of the app's family, or the blocking body once the run ended.
 
@@ -211,7 +206,7 @@ async def respond(svc: Services, generation: Generation, streaming: bool, after_
             sse_stream(
                 events,
                 svc.settings.ping_interval_seconds,
-                render=lambda event: [_encode(f) for f in reply.translate(event)],
+                render=lambda event: [sse_frame(f) for f in reply.translate(event)],
                 after=recorded,
             ),
             media_type="text/event-stream; charset=utf-8",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
 
+from pydantic_core import to_json
 from riverflow.contracts.events.v1 import RunEvent, RunRequested
 from riverflow.gateway.records import AppRecord, RunRecord, VersionRecord
 
@@ -92,10 +92,15 @@ def _envelope(event: RunEvent) -> dict[str, Any]:
     }
 
 
+def sse_frame(body: dict[str, Any]) -> bytes:
+    """One SSE data frame: ``data: <one-line JSON>\\n\\n``, UTF-8 unescaped, compact."""
+    # pydantic-core's serializer: a third of json.dumps' time per frame, and a run sends one per event.
+    return b"data: " + to_json(body, fallback=str) + b"\n\n"
+
+
 def frame(event: RunEvent) -> bytes:
-    """One SSE data frame: ``data: <one-line JSON>\\n\\n``."""
-    body = json.dumps(_envelope(event), ensure_ascii=False, separators=(",", ":"), default=str)
-    return f"data: {body}\n\n".encode()
+    """A run event's SSE data frame, in the workflow envelope."""
+    return sse_frame(_envelope(event))
 
 
 def finish_record(run: RunRecord, terminal: RunEvent) -> RunRecord:
