@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,16 +105,23 @@ async def _one_streaming_run(client: aiohttp.ClientSession, key: str, i: int, ba
         batch.run_ids.append(json.loads(last[len("data: ") :])["workflow_run_id"])
 
 
-async def bench_http(base_url: str, key: str, runs: int, concurrency: int) -> tuple[Batch, float]:
-    """``runs`` streaming runs by ``concurrency`` clients; the batch and its wall time in seconds."""
-    batch = Batch()
+@contextlib.asynccontextmanager
+async def _warm_client(base_url: str, key: str, connections: int) -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client (``connections`` at most, 0 for no limit) after five untimed runs."""
     # aiohttp, not httpx: the client shares the two cores with the services, and at 10 clients
     # httpx used ~2.6 ms of CPU per run against aiohttp's ~1 ms.
-    connector = aiohttp.TCPConnector(limit=concurrency + 4)
+    connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
         for i in range(5):
             await _one_streaming_run(client, key, i, None)
+        yield client
+
+
+async def bench_http(base_url: str, key: str, runs: int, concurrency: int) -> tuple[Batch, float]:
+    """``runs`` streaming runs by ``concurrency`` clients; the batch and its wall time in seconds."""
+    batch = Batch()
+    async with _warm_client(base_url, key, concurrency + 4) as client:
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(runs):
             queue.put_nowait(i)
@@ -130,11 +139,7 @@ async def bench_http_rate(base_url: str, key: str, runs: int, rate: float) -> tu
     """``runs`` streaming runs started at ``rate`` per second whatever is still running (an open
     loop: what a client sees at that load, where N clients measure the platform saturated)."""
     batch = Batch()
-    connector = aiohttp.TCPConnector(limit=0)
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
-        for i in range(5):
-            await _one_streaming_run(client, key, i, None)
+    async with _warm_client(base_url, key, 0) as client:
         loop = asyncio.get_running_loop()
         start = loop.time()
         started = []
