@@ -36,6 +36,22 @@ def test_normalisation() -> None:
 
 
 @pytest.mark.parametrize(
+    "inputs",
+    [
+        {"name": "bob", "age": "12", "extra": 1},
+        {"name": "bob", "ok": "true", "color": "red", "cfg": {"a": 1}},
+        {"name": "bob", "age": "", "ok": 0, "color": None},
+        {"name": "bob", "age": " 2.5 "},
+    ],
+)
+def test_validated_inputs_validate_to_themselves(inputs: dict[str, Any]) -> None:
+    """The gateway validates, then the orchestrator validates what it was sent: the same values
+    (the run's first event, built by both, relies on it)."""
+    once = validate_inputs(APP, inputs)
+    assert validate_inputs(APP, once) == once
+
+
+@pytest.mark.parametrize(
     ("inputs", "field"),
     [
         ({}, "name"),

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 from riverflow.contracts import subjects
 from riverflow.contracts.events.v1 import NodeTaskRequested, NodeTaskResult, RunRequested, RunStopRequested
-from riverflow.engine import DispatchNodeTask, EmitRunEvent, advance, parse_graph, run_in_process
+from riverflow.engine import (
+    DispatchNodeTask,
+    EmitRunEvent,
+    advance,
+    opening_event,
+    parse_graph,
+    run_in_process,
+    validate_inputs,
+)
 
 
 def _graph(llm_data: dict[str, Any] | None = None, extra_nodes=(), extra_edges=()) -> dict[str, Any]:
@@ -252,6 +260,24 @@ def test_invalid_inputs_fail_the_run_in_advance() -> None:
     events = _events(commands)
     assert [e.event for e in events] == ["workflow_started", "workflow_finished"]
     assert state.status == "failed" and "required" in (state.error or "")
+
+
+def test_a_clean_start_logs_the_opening_event_a_gateway_can_build_from_the_request() -> None:
+    app = parse_graph(_graph())
+    # Taken up a few seconds after it was accepted: the opening keeps the request's time.
+    request = _request(app.source, inputs={"q": "hi", "undeclared": 1}).model_copy(
+        update={"processed_at": 103.9}
+    )
+    inputs = validate_inputs(app, request.inputs)
+    _, commands = advance(None, request)
+    first = _events(commands)[0]
+    assert first == opening_event(request, inputs)
+    assert first.seq == 1 and first.created_at == 100 and first.data["inputs"] == {"q": "hi"}
+    # The orchestrator validates the gateway's already validated inputs again: the same values.
+    again = request.model_copy(update={"inputs": inputs})
+    assert _events(advance(None, again)[1])[0] == opening_event(again, inputs)
+    # The rest of the step keeps the step's own clock.
+    assert {e.created_at for e in _events(commands)[1:]} == {103}
 
 
 def test_unsupported_node_type_fails_with_a_clear_error() -> None:

@@ -17,6 +17,7 @@ from riverflow.engine.dsl.node_types import KNOWN_NODE_TYPES, dispatch_service
 from riverflow.engine.errors import DslError, InputError, NodeError
 from riverflow.engine.inputs import validate_inputs
 from riverflow.engine.machine import InboxEvent, advance, apply_event
+from riverflow.engine.payloads import opening_event
 from riverflow.engine.state import NodeRun, RunState
 from riverflow.engine.templates import parse_template, render_template, to_markdown, to_text
 
@@ -46,6 +47,7 @@ __all__ = [
     "dispatch_service",
     "evaluate_conditions",
     "export_app",
+    "opening_event",
     "parse_app",
     "parse_graph",
     "parse_template",

@@ -23,7 +23,7 @@ from riverflow.engine.errors import DslError, InputError
 from riverflow.engine.graph import runtime_graph
 from riverflow.engine.inputs import validate_inputs
 from riverflow.engine.nodes import NodeOutcome
-from riverflow.engine.payloads import node_finished, stable_id, workflow_started
+from riverflow.engine.payloads import node_finished, opening_event, stable_id, workflow_started
 from riverflow.engine.resuming import resumable
 from riverflow.engine.scopes import pool_of, scope_of
 from riverflow.engine.single_node import start_single_node
@@ -144,7 +144,7 @@ class _Step(StepCore):
             return state, step.commands_with_relays()
         graph = step.graph
         assert graph is not None and graph.root_id is not None
-        step.emit("workflow_started", workflow_started(state))
+        step.emit_event(opening_event(event, state.inputs))
         for other in graph.other_roots:
             step.skip("", other)
         streaming.activate_sessions(state, graph)

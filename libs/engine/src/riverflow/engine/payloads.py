@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from typing import Any
 
+from riverflow.contracts.events.v1 import RunEvent, RunRequested
 from riverflow.engine.state import NodeRun, RunState
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "node_started",
     "node_finished",
     "workflow_started",
+    "opening_event",
     "workflow_finished",
     "workflow_paused",
     "container_started",
@@ -40,13 +42,31 @@ def stable_id(*parts: object) -> str:
 
 def workflow_started(state: RunState, reason: str = "initial") -> dict[str, Any]:
     """``workflow_started`` data (``reason`` is ``resumption`` when a paused run goes on)."""
+    return _started(state.run_id, state.workflow_id, state.inputs, state.started_at, reason)
+
+
+def _started(run_id: str, workflow_id: str, inputs: dict[str, Any], at: float, reason: str) -> dict[str, Any]:
     return {
-        "id": state.run_id,
-        "workflow_id": state.workflow_id,
-        "inputs": state.inputs,
-        "created_at": int(state.started_at),
+        "id": run_id,
+        "workflow_id": workflow_id,
+        "inputs": inputs,
+        "created_at": int(at),
         "reason": reason,
     }
+
+
+def opening_event(request: RunRequested, inputs: dict[str, Any]) -> RunEvent:
+    """A run's first logged event when it starts cleanly (``inputs`` validated): ``workflow_started``
+    at seq 1, stamped with the request's time. It depends on the request alone, so a gateway
+    that accepted the run can send the very same event before an orchestrator has taken it up."""
+    return RunEvent(
+        run_id=request.run_id,
+        task_id=request.task_id,
+        seq=1,
+        event="workflow_started",
+        data=_started(request.run_id, request.workflow_id, inputs, request.at, "initial"),
+        created_at=int(request.at),
+    )
 
 
 def node_started(

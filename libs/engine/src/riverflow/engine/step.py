@@ -79,6 +79,13 @@ class StepCore(Traversal, Containers, Pausing, Resuming, Relaying):
         )
         self.commands.append(EmitRunEvent(event=event))
 
+    def emit_event(self, event: RunEvent) -> None:
+        """Log an event built whole elsewhere (``opening_event``); it carries the next seq."""
+        if event.seq != self.state.seq + 1:
+            raise ValueError(f"event seq {event.seq} does not follow {self.state.seq}")
+        self.state.seq = event.seq
+        self.commands.append(EmitRunEvent(event=event))
+
     def flush(self, scope: str) -> None:
         """Stream what the response sessions of ``scope`` can emit now."""
         target = scope_of(self.state, scope)

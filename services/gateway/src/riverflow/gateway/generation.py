@@ -8,13 +8,15 @@ disconnect closes the relay, never the run, and the recorder writes the outcome 
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi.responses import JSONResponse, StreamingResponse
-from riverflow.contracts.events.v1 import RunRequested, RunStopRequested
+from riverflow.contracts.events.v1 import RunEvent, RunRequested, RunStopRequested
 from riverflow.gateway.api.deps import Services
 from riverflow.gateway.app_runtime import Runnable
 from riverflow.gateway.chat_records import ConversationRecord, MessageRecord
@@ -33,11 +35,17 @@ _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _HISTORY_TURNS = 50
 _NOT_ACCEPTED = "The run was not accepted (the platform is busy or restarting); nothing ran."
 
+log = logging.getLogger("riverflow.gateway.generation")
+
 
 @dataclass(frozen=True)
 class Generation:
     request: RunRequested
     context: ReplyContext
+    #: A new graph run's first event (``workflow_started``), streamed as soon as the run is
+    #: accepted rather than once an orchestrator has taken it from the inbox; the log's copy of
+    #: it is then not sent again.
+    opening: RunEvent | None = None
 
 
 def auto_name(query: str, limit: int = 30) -> str:
@@ -165,7 +173,14 @@ async def start(
             await svc.store.update_message(message)
         raise
     context = ReplyContext(app.mode, request.task_id, request.run_id, message_id, conversation_id)
-    return Generation(request, context)
+    # Only apps whose stream shows the graph send workflow_started; the others' first frame needs
+    # the model.
+    opening = None
+    if app.mode in ("workflow", "advanced-chat"):
+        from riverflow.engine import opening_event
+
+        opening = opening_event(request, request.inputs)
+    return Generation(request, context, opening)
 
 
 async def _history(svc: Services, conversation_id: str) -> list[dict[str, str]]:
@@ -197,6 +212,8 @@ async def respond(svc: Services, generation: Generation, streaming: bool, after_
     reply = ReplyStream(generation.context)
     events = svc.bus.events(generation.request.run_id, after_seq)
     run_id = generation.request.run_id
+    if streaming and generation.opening is not None:
+        events = _opened(generation.opening, events)
 
     async def recorded() -> None:
         await svc.recorder.wait(run_id, svc.settings.recorder_wait_seconds)
@@ -237,6 +254,21 @@ async def respond(svc: Services, generation: Generation, streaming: bool, after_
             str(error.get("message") or "The run failed."),
         )
     return JSONResponse(reply.blocking_body())
+
+
+async def _opened(opening: RunEvent, events: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
+    """``opening`` at once, then the run's logged events without the log's copy of it."""
+    yield opening
+    try:
+        async for event in events:
+            if event.seq != opening.seq:
+                yield event
+            elif event != opening:  # the engine logs the very event the gateway built
+                log.warning("run %s: its logged first event differs from the one streamed", event.run_id)
+    finally:  # its consumer or feed claim goes with this reader, not when collected
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def stop(
