@@ -81,8 +81,7 @@ class StepCore(Traversal, Containers, Pausing, Resuming, Relaying):
 
     def emit_event(self, event: RunEvent) -> None:
         """Log an event built whole elsewhere (``opening_event``); it carries the next seq."""
-        if event.seq != self.state.seq + 1:
-            raise ValueError(f"event seq {event.seq} does not follow {self.state.seq}")
+        assert event.seq == self.state.seq + 1, (event.seq, self.state.seq)
         self.state.seq = event.seq
         self.commands.append(EmitRunEvent(event=event))
 
