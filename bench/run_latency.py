@@ -1,11 +1,11 @@
 """Per-run latency of 3- and 10-node no-LLM workflows: the in-process engine, then HTTP → NATS → SSE.
 
 Prints, for 1, 10 and 100 concurrent clients: runs/s, p50/p99 of the whole run, of the first SSE
-event (``workflow_started``, which the gateway sends once the run is accepted) and of the first node
-event (the orchestrator's first), the CPU time each process spent per run (less sensitive to a loaded machine than wall
-time), and the orchestrator's hops taken from the stream's own timestamps: inbox stored
-(``queued_at``) → orchestrator step → run events stored, plus the gateway's part before it (run
-stamped → inbox stored). Run from the repository root: ``make bench`` (or
+event (``workflow_started``, which the gateway sends once the run is accepted) and of the first
+node event (the orchestrator's first), the CPU time each process spent per run (less sensitive to
+a loaded machine than wall time), and the orchestrator's hops taken from the stream's own
+timestamps: inbox stored (``queued_at``) → orchestrator step → run events stored, plus the
+gateway's part before it (run stamped → inbox stored). Run from the repository root: ``make bench`` (or
 ``uv run python bench/run_latency.py --runs 500``). Figures depend on the machine; compare them only
 with figures taken on the same one, and read them with the load average printed beside them.
 """
