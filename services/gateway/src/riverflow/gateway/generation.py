@@ -42,10 +42,6 @@ log = logging.getLogger("riverflow.gateway.generation")
 class Generation:
     request: RunRequested
     context: ReplyContext
-    #: A new graph run's first event (``workflow_started``), streamed as soon as the run is
-    #: accepted rather than once an orchestrator has taken it from the inbox; the log's copy of
-    #: it is then not sent again.
-    opening: RunEvent | None = None
 
 
 def auto_name(query: str, limit: int = 30) -> str:
@@ -173,14 +169,7 @@ async def start(
             await svc.store.update_message(message)
         raise
     context = ReplyContext(app.mode, request.task_id, request.run_id, message_id, conversation_id)
-    # Only apps whose stream shows the graph send workflow_started; the others' first frame needs
-    # the model.
-    opening = None
-    if app.mode in ("workflow", "advanced-chat"):
-        from riverflow.engine import opening_event
-
-        opening = opening_event(request, request.inputs)
-    return Generation(request, context, opening)
+    return Generation(request, context)
 
 
 async def _history(svc: Services, conversation_id: str) -> list[dict[str, str]]:
@@ -212,8 +201,12 @@ async def respond(svc: Services, generation: Generation, streaming: bool, after_
     reply = ReplyStream(generation.context)
     events = svc.bus.events(generation.request.run_id, after_seq)
     run_id = generation.request.run_id
-    if streaming and generation.opening is not None:
-        events = _opened(generation.opening, events)
+    if streaming and after_seq == 0 and reply.shows_graph:
+        # A new run's workflow_started streams now, not once an orchestrator took the run from
+        # the inbox (the other apps' first frame needs the model).
+        from riverflow.engine import opening_event
+
+        events = _opened(opening_event(generation.request, generation.request.inputs), events)
 
     async def recorded() -> None:
         await svc.recorder.wait(run_id, svc.settings.recorder_wait_seconds)
